@@ -18,7 +18,7 @@ from .env import network_reachable
 __all__ = ['ARCHS', 'METRICS', 'SUGGESTIONS', 'pretrained_weights_available', 'make_learner', 'learner_summary', 'EventCallback',
            'train', 'stage_file', 'save_stage', 'load_stage', 'find_lr', 'pick_slice']
 
-# %% ../nbs/04_train.ipynb #990ce42e
+# %% ../nbs/04_train.ipynb #817cb73b
 ARCHS = ('resnet18', 'resnet34', 'resnet50')
 METRICS = {'error_rate': error_rate, 'accuracy': accuracy}
 
@@ -38,7 +38,7 @@ def make_learner(data, arch:str='resnet18', pretrained:bool=False, metrics=('err
     if arch not in ARCHS: raise CourseError(f"Unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}.")
     if pretrained and not pretrained_weights_available(arch):
         raise OfflineError(f"The ImageNet weights for {arch} are not on this machine and the network cannot be reached to "
-                           "download them. Train without them (pretrained=False; --no-pretrained on the command line), "
+                           "download them. Train without them (pretrained=False; `--pretrained no` on the command line), "
                            "or connect once so they can be downloaded and cached.")
     dls = getattr(data, 'dls', data)
     try:
@@ -58,7 +58,7 @@ def learner_summary(learn) -> dict:
     return dict(parameters=total, trainable=trainable, frozen=total - trainable,
                 layer_groups=len(learn.opt.param_groups) if learn.opt else len(learn.splitter(learn.model)))
 
-# %% ../nbs/04_train.ipynb #a85b22d0
+# %% ../nbs/04_train.ipynb #ca6b36d3
 class EventCallback(Callback):
     "Report training progress as `Events` and stop between batches when `stop` is set."
     order = Recorder.order + 1
@@ -73,7 +73,7 @@ class EventCallback(Callback):
         if not self.training: return
         self.iteration += 1
         self.events.emit('batch', phase=self.phase, iteration=self.iteration, epoch=self.epoch, batch=self.iter + 1,
-                         batches=self.n_iter, loss=float(self.loss), smooth_loss=float(self.learn.smooth_loss),
+                         batches=self.n_iter, loss=float(self.loss.detach()), smooth_loss=float(self.learn.smooth_loss),
                          lr=float(self.opt.hypers[-1]['lr']))
         if self.stop is not None and self.stop.is_set():
             self.stopped = True
@@ -124,7 +124,7 @@ def load_stage(learn, name:str):
     if not f.exists(): raise CourseError(f"No saved stage {name!r} at {f}. Train and save it first.")
     return learn.load(name)
 
-# %% ../nbs/04_train.ipynb #89fff770
+# %% ../nbs/04_train.ipynb #7c3f02e5
 SUGGESTIONS = {'valley': valley, 'minimum': minimum, 'steep': steep, 'slide': slide}
 
 class _LRPoints(Callback):
@@ -134,7 +134,7 @@ class _LRPoints(Callback):
         if not self.training: return
         self.i += 1
         self.events.emit('lr', iteration=self.i, lr=float(self.opt.hypers[-1]['lr']),
-                         loss=float(self.loss), smooth_loss=float(self.learn.smooth_loss))
+                         loss=float(self.loss.detach()), smooth_loss=float(self.learn.smooth_loss))
 
 def _suggest(lrs, losses, num_it):
     import torch

@@ -1,0 +1,54 @@
+# vision-course: `make app` and `make test` do all set-up themselves (Python 3.10+ is all they need).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PORT ?=
+APP_ARGS := $(if $(PORT),--port $(PORT),)
+
+.PHONY: app test demo bench setup check-sync browser clean-venv
+
+## set-up: a venv in .venv with the package (editable) and its dependencies, redone only when pyproject.toml changes
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+## the main job: the app in the browser, served by Voila on 127.0.0.1
+app: setup
+	$(BIN)/vision-course app $(APP_ARGS)
+
+## a headless run of all nine steps with a report in demo-out/
+demo: setup
+	$(BIN)/vision-course demo --out demo-out
+
+## benchmarks, results in bench/RESULTS.md
+bench: setup
+	$(BIN)/python bench/run.py
+
+## Chromium for the browser tests (Debian's package; needs root the first time)
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: install it (e.g. sudo apt-get install chromium) to run the browser tests"; exit 1; fi; }
+
+## exported modules must match the notebooks, and notebooks must be clean
+check-sync: setup
+	@tmp=$$(mktemp -d) && cp -r vision_course nbs "$$tmp"/ && \
+	  $(BIN)/nbdev-export && $(BIN)/nbdev-clean && \
+	  if ! diff -r "$$tmp/vision_course" vision_course >/dev/null || ! diff -r "$$tmp/nbs" nbs >/dev/null; then \
+	    diff -r "$$tmp/vision_course" vision_course; diff -r "$$tmp/nbs" nbs; \
+	    echo "FAILED: vision_course/ or nbs/ were out of sync (nbdev-export / nbdev-clean changed them; review and commit)"; exit 1; fi; \
+	  rm -rf "$$tmp"; echo "exported modules match the notebooks; notebooks are clean"
+
+test: setup browser check-sync
+	$(BIN)/nbdev-test --n-workers 2
+	$(BIN)/python -m pytest -q tests
+
+clean-venv:
+	rm -rf $(VENV)
