@@ -144,7 +144,7 @@ def summary(course) -> dict:
 
 def _jsonable(d): return json.loads(json.dumps(d, default=str))
 
-# %% ../nbs/07_report.ipynb #1d835309
+# %% ../nbs/07_report.ipynb #e241e337
 def _img(fig, alt): return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png_bytes(fig)).decode()}">'
 
 def _table(header, rows):
@@ -168,7 +168,8 @@ def report_html(course) -> str:
     if 'interpret' in r:
         it = r['interpret']
         parts += ['<h2>Confusion matrix</h2>', _img(confusion_figure(it.confusion, it.classes), 'confusion matrix'),
-                  '<h2>Top losses</h2><p>Validation images the model got wrong with the most confidence (actual/predicted).</p>',
+                  '<h2>Top losses</h2><p>The validation images with the highest loss (titles: actual/predicted): confident mistakes first; '
+                  'when few images are wrong, the least sure right answers follow.</p>',
                   _img(top_losses_figure(it.top_losses), 'top losses')]
     if 'confused' in r:
         parts += ['<h2>Most confused</h2>', _table(('actual', 'predicted', 'times'), r['confused'][:20]) if r['confused'] else '<p>No pair was confused.</p>']

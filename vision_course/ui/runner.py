@@ -62,7 +62,7 @@ def _titles():
     from vision_course.course import TITLES
     return TITLES
 
-# %% ../../nbs/10_ui_runner.ipynb #86a8d0c8
+# %% ../../nbs/10_ui_runner.ipynb #be5508b8
 from fastcore.basics import patch
 
 @patch
@@ -143,7 +143,7 @@ def _show_results(self:NineStepRunner):
         W.HTML('<h3>Confusion matrix and most confused</h3>'),
         W.HBox([img(confusion_figure(r['interpret'].confusion, r['interpret'].classes), '420px'),
                 W.HTML(_STYLE + '<table class="vc-table"><tr><th>actual</th><th>predicted</th><th>times</th></tr>' + rows + '</table>')]),
-        W.HTML('<h3>Top losses</h3><p>Wrong, and confident about it (actual/predicted).</p>'), img(top_losses_figure(r['interpret'].top_losses), '700px')]
+        W.HTML('<h3>Top losses</h3><p>The highest losses on the validation set (actual/predicted): confident mistakes first.</p>'), img(top_losses_figure(r['interpret'].top_losses), '700px')]
 
 # %% ../../nbs/10_ui_runner.ipynb #114a3764
 def runner(**kwargs) -> NineStepRunner:

@@ -1,0 +1,106 @@
+"""`make bench`: measure vision-course side by side with plain fastai; writes bench/results.json and bench/RESULTS.md.
+
+This is the first benchmark of the benchmark issue (the others join it there):
+- train_vs_fastai: images/s of the engine's `train` (events on, a subscriber drawing nothing) / plain fastai
+  `fit_one_cycle` with no callbacks; same data, model, size, batch size, epochs; interleaved, median of >= 3, warm-up first.
+- import_s: `import vision_course` and `import vision_course.ui.runner` in fresh interpreters (no fastai or torch).
+- demo_s, demo_accuracy: `vision-course demo` end to end (skipped with QUICK=1).
+Set QUICK=1 for a run of about a minute.
+"""
+import datetime, json, os, platform, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+QUICK = os.environ.get('QUICK', '') not in ('', '0')
+REPS = 3
+
+
+def import_seconds(module):
+    code = f"import time; t=time.perf_counter(); import {module}; import sys; print(time.perf_counter()-t, 'torch' in sys.modules)"
+    times = []
+    for _ in range(REPS):
+        out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.split()
+        assert out[1] == 'False', f'{module} imported torch'
+        times.append(float(out[0]))
+    return times
+
+
+def train_pair():
+    "Seconds per image for the engine and for plain fastai, interleaved."
+    import torch
+    from fastai.vision.all import vision_learner, resnet18, error_rate, accuracy, set_seed
+    from vision_course.core import Events
+    from vision_course.data import get_source, label_from_folders, build_dataloaders
+    from vision_course.train import train
+    lab = label_from_folders(get_source('sample'))
+    data = build_dataloaders(lab, size=32, bs=64, flip=False)
+    n = data.n_train * (1 if QUICK else 2)
+    epochs = 1 if QUICK else 2
+
+    def learner():
+        set_seed(0)
+        return vision_learner(data.dls, resnet18, pretrained=False, metrics=[error_rate, accuracy])
+
+    def plain():
+        learn = learner(); t = time.perf_counter()
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 3e-3)
+        return n / (time.perf_counter() - t)
+
+    def engine():
+        learn = learner(); ev = Events(); ev.subscribe(lambda e: None)
+        t = time.perf_counter(); train(learn, epochs, 3e-3, events=ev)
+        return n / (time.perf_counter() - t)
+
+    plain(); engine()  # warm-up
+    res = {'fastai': [], 'engine': []}
+    for i in range(REPS):
+        for name, fn in (('fastai', plain), ('engine', engine)) if i % 2 == 0 else (('engine', engine), ('fastai', plain)):
+            res[name].append(fn())
+    return res, dict(images=data.n_train, epochs=epochs, size=32, bs=64, threads=torch.get_num_threads())
+
+
+def demo():
+    exe = Path(sys.executable).parent/'vision-course'
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        subprocess.run([str(exe), 'demo', '--out', d], check=True, capture_output=True)
+        secs = time.perf_counter() - t
+        return secs, json.loads((Path(d)/'summary.json').read_text())['final_accuracy']
+
+
+def fmt(xs): return f"{statistics.median(xs):.3g} (min {min(xs):.3g}, max {max(xs):.3g})"
+
+
+def main():
+    import importlib.metadata as md
+    results = dict(date=datetime.datetime.now().isoformat(timespec='seconds'), quick=QUICK,
+                   machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+                   versions={p: md.version(p) for p in ('fastai', 'torch', 'vision-course')})
+    imp = {m: import_seconds(m) for m in ('vision_course', 'vision_course.ui.runner')}
+    results['import_s'] = {m: statistics.median(v) for m, v in imp.items()}
+    rates, setup = train_pair()
+    ratio = [e / f for e, f in zip(rates['engine'], rates['fastai'])]
+    results['train_vs_fastai'] = statistics.median(ratio)
+    results['train_images_per_s'] = {k: statistics.median(v) for k, v in rates.items()}
+    results['train_setup'] = setup
+    if not QUICK:
+        secs, acc = demo()
+        results['demo_s'], results['demo_accuracy'] = secs, acc
+    (HERE/'results.json').write_text(json.dumps(results, indent=1) + '\n')
+    lines = [f"# Benchmarks\n", f"Run {results['date']} on {results['machine']}; " +
+             ', '.join(f'{k} {v}' for k, v in results['versions'].items()) + (' (QUICK)' if QUICK else '') + '.\n',
+             '| figure | value | goal | absolute |', '|---|---|---|---|',
+             f"| train_vs_fastai | {results['train_vs_fastai']:.3f} (min {min(ratio):.3f}, max {max(ratio):.3f}) | ≥ 0.97 | "
+             f"engine {fmt(rates['engine'])} img/s, plain fastai {fmt(rates['fastai'])} img/s; {setup['images']} images × "
+             f"{setup['epochs']} epochs, {setup['size']} px, bs {setup['bs']}, resnet18 from scratch |"]
+    for m, v in imp.items(): lines.append(f"| import_s `{m}` | {statistics.median(v):.3f} s | ≤ 0.5 s | {fmt(v)} s, fresh interpreter |")
+    if not QUICK:
+        lines.append(f"| demo_s | {results['demo_s']:.0f} s | ≤ 60 s (issue 12), ≤ 120 s (issue 3) | `vision-course demo`, all nine steps |")
+        lines.append(f"| demo_accuracy | {results['demo_accuracy']:.4f} | ≥ 0.97 | final validation accuracy |")
+    lines.append('\nEach ratio is a median over interleaved repetitions measured in this one run, after a warm-up.')
+    (HERE/'RESULTS.md').write_text('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()
