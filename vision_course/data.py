@@ -17,8 +17,8 @@ from .env import network_reachable
 from .sample import sample_path
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'find_images', 'check_folder', 'Source', 'download_dataset', 'get_source', 'Labelled',
-           'image_problem', 'label_from_folders', 'split_items', 'Data', 'build_dataloaders']
+__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'find_images', 'check_folder', 'Source', 'download_dataset', 'get_source', 'require_images',
+           'Labelled', 'image_problem', 'label_from_folders', 'split_items', 'Data', 'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -41,7 +41,7 @@ def check_folder(path) -> Path:
     except PermissionError: raise DataError(f"{p} cannot be read (permission denied). Give yourself read access or copy the images elsewhere.") from None
     return p
 
-# %% ../nbs/03_data.ipynb #6a0d70d2
+# %% ../nbs/03_data.ipynb #0b8e284c
 @dataclass
 class Source:
     "A folder of images: where it is, what was found, and how it was chosen."
@@ -82,11 +82,15 @@ def get_source(spec='sample') -> Source:
     if spec == 'sample': path, kind = sample_path()/'digits', 'sample'
     elif (url := _fastai_url(spec)): path, kind = download_dataset(url), 'url'
     else: path, kind = check_folder(spec), 'folder'
+    return Source(path, require_images(path), kind, spec)
+
+def require_images(path) -> list[Path]:
+    "The images under `path`; `DataError` saying what to do if there are none."
     images = find_images(path)
     if not images:
         raise DataError(f"No images found in {path} (looked for {', '.join(sorted(IMAGE_EXTS))} in it and its subfolders). "
-                        "Point at the folder that holds your images.")
-    return Source(path, images, kind, spec)
+                        "Point at the folder that holds your images, or use the bundled sample ('sample').")
+    return images
 
 # %% ../nbs/03_data.ipynb #48b5967d
 @dataclass
