@@ -86,21 +86,44 @@ def main():
     if not QUICK:
         secs, acc = demo()
         results['demo_s'], results['demo_accuracy'] = secs, acc
+    results['raw'] = dict(import_s=imp, train_images_per_s=rates, train_ratio=ratio)
     (HERE/'results.json').write_text(json.dumps(results, indent=1) + '\n')
-    lines = [f"# Benchmarks\n", f"Run {results['date']} on {results['machine']}; " +
-             ', '.join(f'{k} {v}' for k, v in results['versions'].items()) + (' (QUICK)' if QUICK else '') + '.\n',
+    render(results)
+
+
+GOALS = dict(train_vs_fastai=('>=', 0.97), demo_s=('<=', 60), demo_accuracy=('>=', 0.97))
+
+
+def render(results):
+    "Write bench/RESULTS.md from `results` (as stored in results.json)."
+    raw, q = results['raw'], results['quick']
+    rates, ratio, setup = raw['train_images_per_s'], raw['train_ratio'], results['train_setup']
+    lines = ["# Benchmarks\n", f"Run {results['date']} on {results['machine']}; " +
+             ', '.join(f'{k} {v}' for k, v in results['versions'].items()) + (' (QUICK)' if q else '') + '.\n',
              '| figure | value | goal | absolute |', '|---|---|---|---|',
              f"| train_vs_fastai | {results['train_vs_fastai']:.3f} (min {min(ratio):.3f}, max {max(ratio):.3f}) | ≥ 0.97 | "
              f"engine {fmt(rates['engine'])} img/s, plain fastai {fmt(rates['fastai'])} img/s; {setup['images']} images × "
              f"{setup['epochs']} epochs, {setup['size']} px, bs {setup['bs']}, resnet18 from scratch |"]
-    for m, v in imp.items(): lines.append(f"| import_s `{m}` | {statistics.median(v):.3f} s | ≤ 0.5 s | {fmt(v)} s, fresh interpreter |")
-    if not QUICK:
-        lines.append(f"| demo_s | {results['demo_s']:.0f} s | ≤ 60 s (issue 12), ≤ 120 s (issue 3) | `vision-course demo`, all nine steps |")
+    for m, v in raw['import_s'].items(): lines.append(f"| import_s `{m}` | {statistics.median(v):.3f} s | ≤ 0.5 s | {fmt(v)} s, fresh interpreter |")
+    if 'demo_s' in results:
+        lines.append(f"| demo_s | {results['demo_s']:.0f} s | ≤ 60 s (benchmark issue), ≤ 120 s (foundation) | `vision-course demo`, all nine steps, one run |")
         lines.append(f"| demo_accuracy | {results['demo_accuracy']:.4f} | ≥ 0.97 | final validation accuracy |")
     lines.append('\nEach ratio is a median over interleaved repetitions measured in this one run, after a warm-up.')
+    missed = [k for k, (op, goal) in GOALS.items() if k in results and not (results[k] >= goal if op == '>=' else results[k] <= goal)]
+    if missed:
+        lines.append('\n## Goals not met\n')
+        why = dict(train_vs_fastai="the engine adds one callback that reads the loss and learning rate after every batch and "
+                                   "emits an event; the spread between repetitions (see min and max) is as large as the gap. "
+                                   "The benchmark issue's in-memory data path is where the engine is meant to overtake plain fastai.",
+                   demo_s="on 2 CPU cores the demo is bound by resnet18's own compute (about 5 ms per 32-px image forward and backward, "
+                          "measured: a larger batch or smaller images barely help); the data path is 2 s of a 10 s epoch. "
+                          "Getting to 60 s is the benchmark issue's work (a smaller backbone, fewer images through the lr finder).",
+                   demo_accuracy="too few epochs for this seed.")
+        for k in missed: lines.append(f"- `{k}` = {results[k]:.3g} (goal {GOALS[k][0]} {GOALS[k][1]}): {why[k]}")
     (HERE/'RESULTS.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
 
 if __name__ == '__main__':
-    main()
+    if '--render' in sys.argv: render(json.loads((HERE/'results.json').read_text()))
+    else: main()

@@ -48,7 +48,7 @@ class TerminalProgress:
         elif ev.kind == 'lr_done': self._line(f"    lr finder: {ev.points} points")
     lr_total = 100
 
-# %% ../nbs/08_cli.ipynb #8214af1f
+# %% ../nbs/08_cli.ipynb #8ef0a07e
 def _check_data(spec:str):
     "Fail fast, before writing anything, if `spec` is a folder that cannot be used."
     from vision_course.data import check_folder, require_images
@@ -56,7 +56,7 @@ def _check_data(spec:str):
     require_images(check_folder(spec))
 
 def demo(data:str='sample', epochs:int=4, size:int=32, out='vision-course-demo', bs:int=64, lr:float=3e-3,
-         finetune_epochs:int=2, lr_iters:int=60, arch:str='resnet18', pretrained='auto', seed:int=42, stream=None) -> dict:
+         finetune_epochs:int=2, lr_iters:int=40, arch:str='resnet18', pretrained='auto', seed:int=42, stream=None) -> dict:
     "Run all nine steps on `data`, print a table, write `report.html` and `summary.json` into `out`."
     from vision_course.course import Course, STEPS, TITLES
     from vision_course.report import write_report, describe
@@ -114,7 +114,7 @@ def app(name:str='wizard', port:int|None=None, browser:bool=True):
         except subprocess.TimeoutExpired: proc.kill()
         return 0
 
-# %% ../nbs/08_cli.ipynb #e6c18882
+# %% ../nbs/08_cli.ipynb #7621b1e2
 def parser() -> argparse.ArgumentParser:
     "The `vision-course` argument parser with its subcommands."
     p = argparse.ArgumentParser(prog='vision-course', description="The image-classification workflow of fastai's "
@@ -128,7 +128,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--bs', type=int, default=64, help='batch size (default 64)')
     d.add_argument('--lr', type=float, default=3e-3, help='learning rate of the first stage (default 3e-3)')
     d.add_argument('--finetune-epochs', type=int, default=2, help='epochs of the fine-tuning stage (default 2)')
-    d.add_argument('--lr-iters', type=int, default=60, help='iterations of the lr finder (default 60)')
+    d.add_argument('--lr-iters', type=int, default=40, help="iterations of the lr finder (default 40)")
     d.add_argument('--arch', default='resnet18', choices=('resnet18', 'resnet34', 'resnet50'))
     d.add_argument('--pretrained', default='auto', choices=('auto', 'yes', 'no'),
                    help="ImageNet weights: 'auto' uses them when they can be had (default)")

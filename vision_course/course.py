@@ -135,9 +135,9 @@ def confused(self:Course, min_val:int=1):
     "Step 8: the pairs of classes mixed up at least `min_val` times."
     return self._run('confused', lambda min_val: self.results['interpret'].most_confused(min_val), min_val=min_val)
 
-# %% ../nbs/06_course.ipynb #0da2600f
+# %% ../nbs/06_course.ipynb #7a246c6e
 @patch
-def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, num_it:int=60, stage:str='stage-2'):
+def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, num_it:int=40, stage:str='stage-2'):
     "Step 9: unfreeze, find the learning rate, fit with `slice(lo, hi)`, keep the better of this and stage-1."
     from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, learner_summary
     learn, stage1 = self.results['learner']['learn'], self.results['train'] if 'train' in self.results else None
@@ -161,10 +161,10 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
                          "changed nothing; the slice still gives the early layers a smaller rate than the head")
     return self._run('finetune', tune, epochs=epochs, lo=lo, hi=hi, num_it=num_it, stage=stage)
 
-# %% ../nbs/06_course.ipynb #07082da1
+# %% ../nbs/06_course.ipynb #c62148fd
 @patch
 def run_all(self:Course, source='sample', size:int=32, bs:int=64, arch:str='resnet18', pretrained='auto',
-            epochs:int=4, lr:float=3e-3, finetune_epochs:int=2, num_it:int=60, min_val:int=1, seed:int=42):
+            epochs:int=4, lr:float=3e-3, finetune_epochs:int=2, num_it:int=40, min_val:int=1, seed:int=42):
     "Run the nine steps in order."
     self.environment()
     self.source(source)

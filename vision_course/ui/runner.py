@@ -12,13 +12,13 @@ import ipywidgets as W
 # %% auto #0
 __all__ = ['NineStepRunner', 'runner']
 
-# %% ../../nbs/10_ui_runner.ipynb #52c4111a
+# %% ../../nbs/10_ui_runner.ipynb #1eb2c8af
 _STYLE = '<style>.vc-table td,.vc-table th{padding:2px 10px;text-align:left}.vc-table{border-collapse:collapse}</style>'
 _MARK = dict(running='▶', done='✓', failed='✗', waiting='·')
 
 class NineStepRunner(W.VBox):
     "Run the nine steps on the sample with live progress, then show the results."
-    def __init__(self, source:str='sample', epochs:int=4, size:int=32, finetune_epochs:int=2, num_it:int=60, workdir=None):
+    def __init__(self, source:str='sample', epochs:int=4, size:int=32, finetune_epochs:int=2, num_it:int=40, workdir=None):
         self.source, self.finetune_epochs, self.num_it, self.workdir = source, finetune_epochs, num_it, workdir
         self.course, self.error, self.thread, self._last = None, None, None, 0.0
         self.states = {}
