@@ -32,7 +32,7 @@ def smooth(values, beta:float=0.98) -> list:
         out.append(avg / (1 - beta ** i))
     return out
 
-# %% ../nbs/07_report.ipynb #140f4b69
+# %% ../nbs/07_report.ipynb #9f94a2fa
 def loss_figure(stages:list, figsize=(7, 3.6)) -> Figure:
     "Train loss per batch (smoothed) and valid loss and accuracy per epoch, for each `(name, history)` in `stages`."
     fig = Figure(figsize=figsize)
@@ -41,13 +41,13 @@ def loss_figure(stages:list, figsize=(7, 3.6)) -> Figure:
     offset = 0
     for n, (name, hist) in enumerate(stages):
         it = [offset + b[0] for b in hist['batches']]
-        ax.plot(it, smooth([b[1] for b in hist['batches']]), color=f'C{2*n}', label=f'{name}: train loss')
+        ax.plot(it, smooth([b[1] for b in hist['batches']]), color=('C0', 'C3')[n % 2], label=f'{name}: train loss')
         n_ep = max(len(hist['epochs']), 1)
         per = len(hist['batches']) / n_ep
         ex = [offset + per * (i + 1) for i in range(len(hist['epochs']))]
-        ax.plot(ex, [e['valid_loss'] for e in hist['epochs']], 'o--', color=f'C{2*n+1}', label=f'{name}: valid loss')
+        ax.plot(ex, [e['valid_loss'] for e in hist['epochs']], 'o--', color=('C1', 'C4')[n % 2], label=f'{name}: valid loss')
         if hist['epochs'] and 'accuracy' in hist['epochs'][0]:
-            ax2.plot(ex, [e['accuracy'] for e in hist['epochs']], 's:', color='C2' if n == 0 else 'C6', alpha=.8, label=f'{name}: accuracy')
+            ax2.plot(ex, [e['accuracy'] for e in hist['epochs']], 's:', color=('C2', 'C6')[n % 2], alpha=.8, label=f'{name}: accuracy')
         if n: ax.axvline(offset, color='grey', lw=.8, ls=':')
         offset += len(hist['batches'])
     ax.set_xlabel('batches'); ax.set_ylabel('loss'); ax2.set_ylabel('accuracy'); ax2.set_ylim(0, 1.02)
