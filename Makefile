@@ -12,7 +12,7 @@ APP_ARGS := $(if $(PORT),--port $(PORT),)
 ## set-up: a venv in .venv with the package (editable) and its dependencies, redone only when pyproject.toml changes
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP):  # named by the hash of pyproject.toml, so only a change of its content re-installs
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
