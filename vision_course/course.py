@@ -60,7 +60,7 @@ def _runs_dir() -> Path:
     d.mkdir(parents=True, exist_ok=True)
     return d
 
-# %% ../nbs/06_course.ipynb #eeb71a47
+# %% ../nbs/06_course.ipynb #13a60075
 from fastcore.basics import patch
 
 @patch
@@ -76,11 +76,11 @@ def source(self:Course, spec='sample'):
     return self._run('source', get_source, spec=spec)
 
 @patch
-def labels(self:Course, strategy:str='folders'):
-    "Step 3: label the images (from folder names for now)."
-    from vision_course.data import label_from_folders
-    if strategy != 'folders': raise CourseError(f"Labelling strategy {strategy!r} is not available yet; use 'folders'.")
-    return self._run('labels', lambda: label_from_folders(self.results['source'] if 'source' in self.results else None))
+def labels(self:Course, strategy:str='folders', **params):
+    "Step 3: label the images with one of the six strategies (see `label_with`); `params` go to that strategy."
+    from vision_course.labels import label_with
+    source = self.results['source'] if 'source' in self.results else None
+    return self._run('labels', lambda strategy, **p: label_with(source, strategy, **p), strategy=strategy, **params)
 
 # %% ../nbs/06_course.ipynb #42986433
 @patch

@@ -13,9 +13,10 @@ from .core import DataError
 from .data import Labelled, Source, image_problem, label_from_folders
 
 # %% auto #0
-__all__ = ['LABEL_FUNCS', 'compile_pattern', 'regex_label', 'label_from_regex', 'parent_folder', 'before_last_underscore',
-           'first_character', 'name_contains', 'expression_func', 'label_from_func', 'label_from_df', 'label_from_csv',
-           'label_from_lists', 'preview', 'regex_labeller']
+__all__ = ['LABEL_FUNCS', 'STRATEGIES', 'FUNC_NAMES', 'compile_pattern', 'regex_label', 'label_from_regex', 'parent_folder',
+           'before_last_underscore', 'first_character', 'name_contains', 'expression_func', 'label_from_func',
+           'label_from_df', 'label_from_csv', 'label_from_lists', 'preview', 'regex_labeller', 'label_func',
+           'label_with', 'parse_label_spec']
 
 # %% ../nbs/03b_labels.ipynb #35ecf074
 def _labelled(root, rows, strategy:str, check_images:bool=True, what:str='') -> Labelled:
@@ -168,3 +169,51 @@ def regex_labeller(pat):
         m = search(p if isinstance(p, str) and os.sep == '/' else _posix(p))
         return m.group(1) if m else None
     return label
+
+# %% ../nbs/03b_labels.ipynb #ce5e8ff3
+STRATEGIES = ('folders', 'csv', 'df', 'regex', 'func', 'lists')
+FUNC_NAMES = {'parent': 'parent folder', 'before_': 'name before last _', 'first': 'first character'}
+
+def label_func(func):
+    "A label function from a callable, a name in `LABEL_FUNCS` (or its short name), or a `name_contains` word map."
+    if callable(func): return func
+    if isinstance(func, dict): return name_contains(func)
+    name = FUNC_NAMES.get(func, func)
+    if name not in LABEL_FUNCS:
+        raise DataError(f"There is no label function {func!r}; choose one of: {', '.join(LABEL_FUNCS)}.")
+    return LABEL_FUNCS[name]
+
+def label_with(source:Source, strategy:str='folders', check_images:bool=True, **params) -> Labelled:
+    "Label `source` with one of `STRATEGIES`; `params` are those of the matching `label_from_*` function."
+    root = source.path
+    try:
+        if strategy == 'folders': return label_from_folders(source, check_images)
+        if strategy == 'csv': return label_from_csv(root, check_images=check_images, **params)
+        if strategy == 'df': return label_from_df(params.pop('df'), root, check_images=check_images, **params)
+        if strategy == 'regex': return label_from_regex(source, params['pat'], check_images)
+        if strategy == 'func': return label_from_func(source, label_func(params['func']), check_images)
+        if strategy == 'lists': return label_from_lists(root, params['fnames'], params['labels'], check_images)
+    except (KeyError, TypeError) as e:
+        raise DataError(f"Labelling by {strategy!r} was given the wrong settings ({e}).") from None
+    raise DataError(f"There is no labelling strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}.")
+
+def parse_label_spec(spec:str, root=None) -> tuple[str, dict]:
+    "A command-line labels spec (`folders`, `csv:FILE`, `re:PATTERN`, `func:NAME`, `contains:w=l,...`) as `(strategy, params)`."
+    kind, _, arg = spec.partition(':')
+    if kind in ('folder', 'folders') and not arg: return 'folders', {}
+    if kind == 'csv' and arg:
+        params = dict(csv_labels=arg)
+        f = Path(root)/arg if root else None
+        if f is not None and f.is_file():
+            header = f.open(encoding='utf-8', errors='replace').readline()
+            if 'is_valid' in [c.strip() for c in header.strip().split(',')]: params['valid_col'] = 'is_valid'
+        return 'csv', params
+    if kind in ('re', 'regex') and arg: return 'regex', dict(pat=arg)
+    if kind == 'func' and arg: return 'func', dict(func=arg)
+    if kind == 'contains' and arg:
+        pairs = [p.split('=', 1) for p in arg.split(',') if p.strip()]
+        if not pairs or any(len(p) != 2 for p in pairs):
+            raise DataError(f"{spec!r}: write the words as word=label pairs separated by commas, e.g. contains:cat=cat,dog=dog.")
+        return 'func', dict(func={w.strip(): y.strip() for w, y in pairs})
+    raise DataError(f"Labels {spec!r} not understood. Use folders, csv:FILE, re:PATTERN, func:NAME "
+                    f"({', '.join(FUNC_NAMES)}) or contains:word=label,...")
