@@ -17,8 +17,9 @@ from .env import network_reachable
 from .sample import sample_path
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'find_images', 'check_folder', 'Source', 'download_dataset', 'get_source', 'require_images',
-           'Labelled', 'image_problem', 'label_from_folders', 'split_items', 'Data', 'build_dataloaders']
+__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'RESIZE_METHODS', 'AUGMENTS', 'find_images', 'check_folder', 'Source', 'download_dataset',
+           'get_source', 'require_images', 'Labelled', 'image_problem', 'label_from_folders', 'split_items', 'to_rgb',
+           'load_rgb', 'open_image', 'Data', 'batch_augment', 'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -92,7 +93,7 @@ def require_images(path) -> list[Path]:
                         "Point at the folder that holds your images, or use the bundled sample ('sample').")
     return images
 
-# %% ../nbs/03_data.ipynb #48b5967d
+# %% ../nbs/03_data.ipynb #d2673d0b
 @dataclass
 class Labelled:
     "Images with one label each, an optional fixed train/valid split, and what was left out and why."
@@ -111,15 +112,27 @@ class Labelled:
 def _natural(s): return (0, int(s)) if str(s).isdigit() else (1, str(s))
 
 def image_problem(path) -> str | None:
-    "Why `path` cannot be used as an image (reading only its header), or None if it looks fine."
+    "Why `path` cannot be used as an image (reading its header and its last bytes only), or None if it looks fine."
     try:
+        if os.path.getsize(path) == 0: return "empty file (0 bytes)"
         with Image.open(path) as im:
             w, h = im.size
-            if w * h > Image.MAX_IMAGE_PIXELS: return f"too large ({w}×{h} pixels)"
+            if w * h > Image.MAX_IMAGE_PIXELS: return f"too large ({w}×{h} pixels, over Pillow's limit of {Image.MAX_IMAGE_PIXELS:,})"
             if w < 1 or h < 1: return "empty image"
+            if (end := _END_MARKS.get(im.format)) and end not in _tail(path):
+                try: im.load()  # no end mark near the end: decode it to be sure (some cameras append data after it)
+                except OSError: return "truncated (the end of the file is missing)"
     except Image.DecompressionBombError: return "too large to open safely"
+    except PermissionError: return "cannot be read (permission denied)"
     except (OSError, SyntaxError, ValueError) as e: return f"not a readable image ({type(e).__name__})"
     return None
+
+_END_MARKS = {'PNG': b'IEND', 'JPEG': b'\xff\xd9'}  # a complete PNG or JPEG ends with these
+
+def _tail(path, n:int=1024) -> bytes:
+    with open(path, 'rb') as f:
+        f.seek(max(0, os.path.getsize(path) - n))
+        return f.read()
 
 # %% ../nbs/03_data.ipynb #0779f1e1
 def label_from_folders(source:Source, check_images:bool=True) -> Labelled:
@@ -155,7 +168,38 @@ def split_items(labels, valid_pct:float=0.2, seed:int=42) -> tuple[np.ndarray, l
         is_valid[idx[:n_valid]] = True
     return is_valid, warnings
 
-# %% ../nbs/03_data.ipynb #2cacc0ab
+# %% ../nbs/03_data.ipynb #c636e0fa
+def to_rgb(im:Image.Image) -> Image.Image:
+    "`im` as 8-bit RGB: EXIF rotation applied, transparency on white, 16-bit and float images scaled, not clipped."
+    from PIL import ImageOps
+    im = ImageOps.exif_transpose(im)
+    if im.mode == 'RGB': return im
+    if im.mode.startswith('I;16'): im = Image.fromarray((np.asarray(im, np.float32) / 257).round().astype(np.uint8))
+    elif im.mode in ('I', 'F'):
+        a = np.asarray(im, np.float64); lo, hi = float(a.min()), float(a.max())
+        im = Image.fromarray(((a - lo) / ((hi - lo) or 1) * 255).round().astype(np.uint8))
+    if im.mode == 'P': im = im.convert('RGBA' if 'transparency' in im.info else 'RGB')
+    if im.mode in ('RGBA', 'LA', 'PA', 'La', 'RGBa'):
+        rgba = im.convert('RGBA')
+        im = Image.new('RGB', rgba.size, (255, 255, 255))
+        im.paste(rgba, mask=rgba.getchannel('A'))
+    return im.convert('RGB')
+
+def load_rgb(path) -> Image.Image:
+    "Open `path` as 8-bit RGB with `to_rgb`; a file that cannot be read raises `DataError` naming it."
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return to_rgb(im)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        raise DataError(f"{path} cannot be read as an image ({e}). Run `vision-course check` on the folder to find every such file.") from None
+
+def open_image(path):
+    "`path` as a fastai `PILImage`, opened with `load_rgb` (the DataLoaders' image type transform)."
+    from fastai.vision.core import PILImage
+    return PILImage.create(load_rgb(path))
+
+# %% ../nbs/03_data.ipynb #dbdfc6b2
 @dataclass
 class Data:
     "The result of step 4: fastai DataLoaders and what was decided on the way."
@@ -166,12 +210,29 @@ class Data:
     bs: int
     size: int
     warnings: list = field(default_factory=list)
+    method: str = 'crop'
+    augment: str = 'default'
 
-def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment:bool=True,
-                      flip:bool=True, num_workers:int=0, device=None) -> Data:
-    "Step 4: split, resize, augment and batch the labelled images into fastai `DataLoaders`."
-    from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, IndexSplitter, ItemGetter, Resize,
-                                   aug_transforms, set_seed)
+RESIZE_METHODS = ('crop', 'squish', 'pad')
+AUGMENTS = ('off', 'light', 'default')
+
+def batch_augment(level='default', flip:bool=True) -> list:
+    "fastai's batch augmentations for `level`: `'off'`, `'light'` (small turns, zooms and lighting) or the lesson's `'default'`."
+    from fastai.vision.augment import aug_transforms
+    level = {True: 'default', False: 'off', None: 'off'}.get(level, level)
+    if level not in AUGMENTS: raise DataError(f"Augmentation {level!r} is not one of {', '.join(AUGMENTS)}.")
+    if level == 'off': return []
+    if level == 'light': return aug_transforms(do_flip=flip, max_rotate=5., max_zoom=1.05, max_lighting=0.1, max_warp=0.,
+                                               p_affine=0.5, p_lighting=0.5)
+    return aug_transforms(do_flip=flip)
+
+def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
+                      flip:bool=True, method:str='crop', num_workers:int=0, device=None) -> Data:
+    "Step 4: split, resize (`method`: crop, squish or pad), augment and batch the labelled images into fastai `DataLoaders`."
+    from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, IndexSplitter, ItemGetter, Resize,
+                                   IntToFloatTensor, set_seed)
+    if method not in RESIZE_METHODS: raise DataError(f"Resize method {method!r} is not one of {', '.join(RESIZE_METHODS)}.")
+    aug = batch_augment(augment, flip)
     warnings = []
     if lab.is_valid is not None: is_valid = np.asarray(lab.is_valid, bool)
     else: is_valid, warnings = split_items(lab.labels, valid_pct, seed)
@@ -188,9 +249,11 @@ def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2
         warnings.append(f"batch size lowered from {bs} to {n_train}, the number of training images")
         bs = n_train
     items = [(p, y) for p, y in zip(lab.items, lab.labels)]
-    dblock = DataBlock(blocks=(ImageBlock, CategoryBlock(vocab=lab.classes)), get_x=ItemGetter(0), get_y=ItemGetter(1),
-                       splitter=IndexSplitter(np.flatnonzero(is_valid).tolist()), item_tfms=Resize(size),
-                       batch_tfms=aug_transforms(do_flip=flip) if augment else None)
+    dblock = DataBlock(blocks=(TransformBlock(open_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=lab.classes)),
+                       get_x=ItemGetter(0), get_y=ItemGetter(1),
+                       splitter=IndexSplitter(np.flatnonzero(is_valid).tolist()), item_tfms=Resize(size, method=method),
+                       batch_tfms=aug or None)
     set_seed(seed)
     dls = dblock.dataloaders(items, bs=bs, num_workers=num_workers, device=device)
-    return Data(dls, list(dls.vocab), n_train, n_valid, bs, size, warnings)
+    return Data(dls, list(dls.vocab), n_train, n_valid, bs, size, warnings, method,
+                {True: 'default', False: 'off', None: 'off'}.get(augment, augment))
