@@ -12,7 +12,7 @@ from .core import CourseError, Events
 from . import __version__
 
 # %% auto #0
-__all__ = ['APPS_DIR', 'TerminalProgress', 'demo', 'free_port', 'voila_command', 'app', 'parser', 'main']
+__all__ = ['APPS_DIR', 'TerminalProgress', 'demo', 'free_port', 'voila_command', 'app', 'check', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #2ca58398
 class TerminalProgress:
@@ -114,7 +114,20 @@ def app(name:str='wizard', port:int|None=None, browser:bool=True):
         except subprocess.TimeoutExpired: proc.kill()
         return 0
 
-# %% ../nbs/08_cli.ipynb #7621b1e2
+# %% ../nbs/08_cli.ipynb #ee329dcd
+def check(path, labels:str='folders', bs:int=64, as_json:bool=False, limit:int=10, stream=None) -> int:
+    "Print the dataset doctor's findings on `path`; return 0 (usable), 1 (usable, with warnings) or 2 (unusable)."
+    from vision_course.doctor import check_dataset
+    stream = stream or sys.stdout
+    events = Events()
+    tty = sys.stderr.isatty()
+    if tty: events.subscribe(lambda ev: print(f"\rchecking {ev.done:,}/{ev.total:,} files", end='', file=sys.stderr, flush=True))
+    d = check_dataset(path, labels, bs=bs, events=events)
+    if tty: print(file=sys.stderr)
+    print(json.dumps(d.to_dict(), indent=1, ensure_ascii=False) if as_json else d.text(limit), file=stream)
+    return d.status
+
+# %% ../nbs/08_cli.ipynb #6aa3443e
 def parser() -> argparse.ArgumentParser:
     "The `vision-course` argument parser with its subcommands."
     p = argparse.ArgumentParser(prog='vision-course', description="The image-classification workflow of fastai's "
@@ -138,7 +151,15 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument('name', nargs='?', default='wizard', help='which app (default: wizard)')
     a.add_argument('--port', type=int, default=None, help='port on 127.0.0.1 (default: 8866 or the next free one)')
     a.add_argument('--no-browser', action='store_true', help='do not open a browser')
-    sub.add_parser('sample', help='write the bundled sample data and print its folder')
+    c = sub.add_parser('check', help='check a folder of images before training (exit 0 usable, 1 warnings, 2 unusable)')
+    c.add_argument('path', help='the folder of images')
+    c.add_argument('--labels', default='folders', metavar='SPEC',
+                   help="folders (default), csv:FILE, re:PATTERN, func:parent|before_|first, or contains:word=label,...")
+    c.add_argument('--bs', type=int, default=64, help='the batch size you will train with (default 64)')
+    c.add_argument('--json', action='store_true', help='print the findings as JSON')
+    c.add_argument('--limit', type=int, default=10, help='files listed per finding (default 10)')
+    s = sub.add_parser('sample', help='write the bundled sample data and print its folder')
+    s.add_argument('--messy', metavar='DIR', help='instead, write a small data set full of problems into new folder DIR')
     sub.add_parser('env', help='show versions, device and network')
     return p
 
@@ -153,6 +174,10 @@ def main(argv=None) -> int:
             demo(args.data, args.epochs, args.size, args.out, args.bs, args.lr, args.finetune_epochs, args.lr_iters,
                  args.arch, pre, args.seed)
         elif args.command == 'app': return app(args.name, args.port, not args.no_browser)
+        elif args.command == 'check': return check(args.path, args.labels, args.bs, args.json, args.limit)
+        elif args.command == 'sample' and args.messy:
+            from vision_course.doctor import messy_sample
+            print(messy_sample(args.messy))
         elif args.command == 'sample':
             from vision_course.sample import sample_path
             print(sample_path())
