@@ -82,15 +82,15 @@ def labels(self:Course, strategy:str='folders', **params):
     source = self.results['source'] if 'source' in self.results else None
     return self._run('labels', lambda strategy, **p: label_with(source, strategy, **p), strategy=strategy, **params)
 
-# %% ../nbs/06_course.ipynb #bf27a048
+# %% ../nbs/06_course.ipynb #2a3711db
 @patch
 def data(self:Course, size:int=32, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default', flip:bool|None=None,
-         method:str='crop'):
+         method:str='crop', split:str='auto'):
     "Step 4: build the DataLoaders."
     from vision_course.data import build_dataloaders
     if flip is None: flip = not (self.done('source') and self.results['source'].kind == 'sample')
     return self._run('data', lambda **kw: build_dataloaders(self.results['labels'], **kw),
-                     size=size, bs=bs, valid_pct=valid_pct, seed=seed, augment=augment, flip=flip, method=method)
+                     size=size, bs=bs, valid_pct=valid_pct, seed=seed, augment=augment, flip=flip, method=method, split=split)
 
 @patch
 def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42):

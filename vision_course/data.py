@@ -18,9 +18,10 @@ from .env import network_reachable
 from .sample import sample_path
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'RESIZE_METHODS', 'AUGMENTS', 'find_images', 'check_folder', 'Source', 'download_dataset',
-           'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly', 'label_from_folders',
-           'split_items', 'to_rgb', 'load_rgb', 'open_image', 'Data', 'batch_augment', 'build_dataloaders']
+__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder', 'Source',
+           'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
+           'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'Data', 'batch_augment',
+           'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -207,7 +208,7 @@ def open_image(path):
     from fastai.vision.core import PILImage
     return PILImage.create(load_rgb(path))
 
-# %% ../nbs/03_data.ipynb #dbdfc6b2
+# %% ../nbs/03_data.ipynb #32de045a
 @dataclass
 class Data:
     "The result of step 4: fastai DataLoaders and what was decided on the way."
@@ -234,15 +235,20 @@ def batch_augment(level='default', flip:bool=True) -> list:
                                                p_affine=0.5, p_lighting=0.5)
     return aug_transforms(do_flip=flip)
 
+SPLITS = ('auto', 'random', 'fixed')
+
 def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
-                      flip:bool=True, method:str='crop', num_workers:int=0, device=None) -> Data:
-    "Step 4: split, resize (`method`: crop, squish or pad), augment and batch the labelled images into fastai `DataLoaders`."
+                      flip:bool=True, method:str='crop', split:str='auto', num_workers:int=0, device=None) -> Data:
+    "Step 4: split (`split`: auto, random or fixed), resize (`method`: crop, squish or pad), augment and batch `lab`."
     from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, IndexSplitter, ItemGetter, Resize,
                                    IntToFloatTensor, set_seed)
     if method not in RESIZE_METHODS: raise DataError(f"Resize method {method!r} is not one of {', '.join(RESIZE_METHODS)}.")
     aug = batch_augment(augment, flip)
+    if split not in SPLITS: raise DataError(f"Split {split!r} is not one of {', '.join(SPLITS)}.")
+    if split == 'fixed' and lab.is_valid is None:
+        raise DataError("These labels fix no split (no train/ and valid/ folders, no valid column): choose a random split.")
     warnings = []
-    if lab.is_valid is not None: is_valid = np.asarray(lab.is_valid, bool)
+    if lab.is_valid is not None and split != 'random': is_valid = np.asarray(lab.is_valid, bool)
     else: is_valid, warnings = split_items(lab.labels, valid_pct, seed)
     labels = np.asarray(lab.labels)
     train_classes = set(labels[~is_valid].tolist())

@@ -76,7 +76,7 @@ def lr_figure(lr:dict, lo:float|None=None, hi:float|None=None, figsize=(6, 3.6))
     ax.legend(fontsize=7); ax.set_title('Learning-rate finder')
     return fig
 
-# %% ../nbs/07_report.ipynb #0d63f8c6
+# %% ../nbs/07_report.ipynb #dbc9a2e1
 def confusion_figure(cm, classes, figsize=None) -> Figure:
     "The confusion matrix with counts in the cells; actual classes down, predicted across."
     n = len(classes)
@@ -96,14 +96,14 @@ def confusion_figure(cm, classes, figsize=None) -> Figure:
     return fig
 
 def image_grid(files, titles, ncols:int=5, size:float=1.6) -> Figure:
-    "Images from `files` in a grid, each with its title."
-    from PIL import Image
+    "Images in a grid, each with its title; `files` holds paths (opened with `load_rgb`) or HWC arrays."
+    from vision_course.data import load_rgb
     n = max(len(files), 1)
     nrows = math.ceil(n / ncols)
     fig = Figure(figsize=(size * min(ncols, n), (size + .35) * nrows))
     for i, (f, t) in enumerate(zip(files, titles)):
         ax = fig.add_subplot(nrows, min(ncols, n), i + 1)
-        with Image.open(f) as im: ax.imshow(np.asarray(im.convert('RGB')))
+        ax.imshow(f if isinstance(f, np.ndarray) else np.asarray(load_rgb(f)))
         ax.set_title(t, fontsize=7); ax.axis('off')
     return fig
 
