@@ -12,7 +12,7 @@ from .core import CourseError, Events
 from . import __version__
 
 # %% auto #0
-__all__ = ['APPS_DIR', 'TerminalProgress', 'demo', 'free_port', 'voila_command', 'app', 'check', 'parser', 'main']
+__all__ = ['APPS_DIR', 'WEBSOCKET_MB', 'TerminalProgress', 'demo', 'free_port', 'voila_command', 'app', 'check', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #2ca58398
 class TerminalProgress:
@@ -77,7 +77,7 @@ def demo(data:str='sample', epochs:int=4, size:int=32, out='vision-course-demo',
     print(f"report: {out/'report.html'}\nsummary: {out/'summary.json'}", file=stream)
     return s
 
-# %% ../nbs/08_cli.ipynb #ca7fe3ce
+# %% ../nbs/08_cli.ipynb #7c9c67f0
 APPS_DIR = Path(__file__).resolve().parent.parent/'apps' if '__file__' in globals() else Path('../apps').resolve()
 
 def free_port(start:int=8866, tries:int=50) -> int:
@@ -88,11 +88,15 @@ def free_port(start:int=8866, tries:int=50) -> int:
             except OSError: continue
     raise CourseError(f"No free port between {start} and {start + tries - 1}. Pass another with --port.")
 
+WEBSOCKET_MB = 128  # above the upload panel's 100 MB limit
+
 def voila_command(notebook:Path, port:int, browser:bool=False) -> list:
     "The Voila command line that serves `notebook` on 127.0.0.1:`port`."
     cmd = [sys.executable, '-m', 'voila', str(notebook), f'--port={port}', '--Voila.ip=127.0.0.1', '--Voila.port_retries=0',
            '--show_tracebacks=False', '--strip_sources=True', '--theme=light',
-           f'--Voila.root_dir={notebook.parent}']
+           f'--Voila.root_dir={notebook.parent}',
+           # uploads travel over the page's websocket, which tornado caps at 10 MiB by default
+           f"--Voila.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MB << 20}}}"]
     if not browser: cmd.append('--no-browser')
     return cmd
 

@@ -44,7 +44,7 @@ def check_folder(path) -> Path:
     except PermissionError: raise DataError(f"{p} cannot be read (permission denied). Give yourself read access or copy the images elsewhere.") from None
     return p
 
-# %% ../nbs/03_data.ipynb #0b8e284c
+# %% ../nbs/03_data.ipynb #ebdb50e3
 @dataclass
 class Source:
     "A folder of images: where it is, what was found, and how it was chosen."
@@ -59,10 +59,11 @@ class Source:
                     formats=dict(Counter(p.suffix.lower() for p in self.images).most_common()))
 
 def _fastai_url(name:str):
-    "The URL fastai knows as `URLs.<name>`, or None."
-    from fastai.data.external import URLs
+    "The URL fastai knows as `URLs.<name>`, or None (fastai is imported only for names in capitals)."
     name = name[5:] if name.startswith('URLs.') else name
-    url = getattr(URLs, name, None) if name.isupper() else None
+    if not (name.isupper() and name.isidentifier()): return None
+    from fastai.data.external import URLs
+    url = getattr(URLs, name, None)
     return url if isinstance(url, str) and url.startswith('http') else None
 
 def download_dataset(url:str) -> Path:

@@ -135,17 +135,18 @@ def label_from_csv(path, csv_labels:str='labels.csv', fn_col=0, label_col=1, fol
     lab.strategy = 'csv'
     return lab
 
-# %% ../nbs/03b_labels.ipynb #c83404e3
+# %% ../nbs/03b_labels.ipynb #8f3830a0
 def label_from_lists(path, fnames, labels, check_images:bool=True) -> Labelled:
     "Label `fnames` (paths, or names relative to `path`) with `labels`, in order."
     fnames, labels = list(fnames), list(labels)
     if len(fnames) != len(labels):
         raise DataError(f"{len(fnames)} files but {len(labels)} labels: the two lists must have the same length.")
-    root = Path(path)
-    rows = []
+    root, rows = Path(path), []
+    inside = root.resolve()
     for f, y in zip(fnames, labels):
         p = Path(f) if Path(f).is_absolute() else root/f
-        rows.append((p, y, None, None) if p.is_file() else (p, None, None, 'the file is missing'))
+        if not p.resolve().is_relative_to(inside): rows.append((p, None, None, f"{str(f)!r} points outside {root}"))
+        else: rows.append((p, y, None, None) if p.is_file() else (p, None, None, 'the file is missing'))
     return _labelled(root, rows, 'lists', check_images, 'from the lists ')
 
 # %% ../nbs/03b_labels.ipynb #2137c462
