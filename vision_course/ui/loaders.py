@@ -14,7 +14,7 @@ from .base import Panel
 __all__ = ['SIZES', 'IMAGENET', 'batch_figure', 'augment_figure', 'split_counts', 'balance_figure', 'batch_stats', 'LoadersPanel',
            'loaders_panel']
 
-# %% ../../nbs/13_ui_loaders.ipynb #11211d8a
+# %% ../../nbs/13_ui_loaders.ipynb #1f20de3e
 def _hwc(x) -> 'np.ndarray':
     "A CHW float tensor in 0..1 as an HWC array for `imshow`."
     return x.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
@@ -60,8 +60,8 @@ def balance_figure(counts:dict, figsize=(6, 2.6)):
     tr = [counts[c][0] for c in names]; va = [counts[c][1] for c in names]
     ax.bar(names, tr, color='#4c72b0', label='training')
     ax.bar(names, va, bottom=tr, color='#dd8452', label='validation')
-    ax.set_ylabel('images'); ax.legend(fontsize=8, frameon=False)
-    ax.tick_params(axis='x', labelsize=8, rotation=45 if len(names) > 8 or max(map(len, names)) > 6 else 0)
+    ax.set_ylabel('images'); ax.legend(fontsize=8, frameon=False, ncols=2, loc='lower right', bbox_to_anchor=(1, 1))
+    ax.tick_params(axis='x', labelsize=8, rotation=45 if len(names) > 12 or max(map(len, names)) > 6 else 0)
     for s in ('top', 'right'): ax.spines[s].set_visible(False)
     fig.tight_layout()
     return fig
@@ -72,7 +72,7 @@ def batch_stats(data) -> dict:
     x = xb.float()
     return dict(mean=[round(float(v), 3) for v in x.mean((0, 2, 3))], std=[round(float(v), 3) for v in x.std((0, 2, 3))])
 
-# %% ../../nbs/13_ui_loaders.ipynb #253cef1a
+# %% ../../nbs/13_ui_loaders.ipynb #8657e35b
 SIZES = (16, 24, 32, 48, 64, 96, 128, 160, 192, 224)
 IMAGENET = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 
@@ -84,7 +84,6 @@ class LoadersPanel(Panel):
     "Step 4: choose how the labelled images are resized, split, augmented and batched, build the DataLoaders and look at them."
     def __init__(self, course=None):
         self.course = course if course is not None else _course()
-        lay = W.Layout(width='auto')
         sty = dict(description_width='8em')
         self.size = W.Dropdown(options=SIZES, value=32, description='Image size', style=sty)
         self.method = W.ToggleButtons(options=[('Crop', 'crop'), ('Squish', 'squish'), ('Pad', 'pad')], value='crop',
@@ -97,16 +96,19 @@ class LoadersPanel(Panel):
         self.seed = W.BoundedIntText(value=42, min=0, max=2**31 - 1, description='Seed', style=sty, layout=W.Layout(width='16em'))
         self.augment = W.ToggleButtons(options=[('Off', 'off'), ('Light', 'light'), ("Lesson's", 'default')], value='default',
                                        description='Augment', style=dict(description_width='8em', button_width='6em'))
-        self.flip = W.Checkbox(value=True, description='Mirror images (flip): off for digits and letters', indent=False)
-        self.build_button = W.Button(description='Build the DataLoaders', button_style='primary', icon='th', layout=lay, disabled=True)
+        self.flip = W.Checkbox(value=True, description='Mirror images (flip): off for digits and letters', indent=False,
+                               layout=W.Layout(width='auto'))
+        self.build_button = W.Button(description='Build the DataLoaders', button_style='primary', icon='th',
+                                     layout=W.Layout(width='16em'), disabled=True)
         self.status, self.info = W.HTML(), W.HTML()
-        self.batch_img, self.aug_img, self.balance_img = (W.Image(format='png', layout=W.Layout(max_width='100%')) for _ in range(3))
+        self.batch_img, self.aug_img, self.balance_img = (W.Image(format='png', layout=W.Layout(width=w, max_width='100%'))
+                                                          for w in ('640px', '440px', '540px'))
         self.figures = W.VBox()
         intro = ("The lesson's data bunch: how every image is resized, which images are held out for validation, how the "
                  "training images are varied, and how many go through the model at once.")
         super().__init__([W.HBox([self.size, self.bs]), self.method, W.HBox([self.split, self.valid_pct]), self.seed,
                           self.augment, self.flip, self.build_button, self.status, self.info, self.figures],
-                         'Step 4. Data bunch (DataLoaders)', intro)
+                         '4. Data bunch (DataLoaders)', intro)
         self.build_button.on_click(self.guard(self._on_build))
         self.split.observe(self.guard(lambda ch: self._sync_split()), 'value')
         self.course.events.subscribe(self._on_event)
@@ -179,7 +181,7 @@ def _build(self:LoadersPanel, params:dict):
                 balance=png_bytes(balance_figure(split_counts(data))), stats=batch_stats(data))
     return data, figs
 
-# %% ../../nbs/13_ui_loaders.ipynb #e094e201
+# %% ../../nbs/13_ui_loaders.ipynb #aac7cea1
 def _fmt(v): return '(' + ', '.join(f'{x:.3f}' for x in v) + ')'
 
 @patch
@@ -187,7 +189,7 @@ def _show(self:LoadersPanel, data, figs):
     e = html.escape
     warn = ''.join(f'<li style="color:#9a6700">{e(w)}</li>' for w in data.warnings)
     stats = figs['stats']
-    vocab = ', '.join(f'<code>{i}</code>&nbsp;{e(str(c))}' for i, c in enumerate(data.classes))
+    vocab = ', '.join(f'{i}&nbsp;→&nbsp;<b>{e(str(c))}</b>' for i, c in enumerate(data.classes))
     self.info.value = (
         f"<p><b>{data.n_train:,}</b> training and <b>{data.n_valid:,}</b> validation images, batches of <b>{data.bs}</b>, "
         f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {e(data.augment)}.</p>"
