@@ -103,6 +103,9 @@ def test_data_app_walks_steps_2_to_4(data_server):
         _shot(page, 'data-labels.png')
         page.get_by_role('button', name='Label the images').click()
         page.get_by_text('Labelled 1,797 images in 10 classes').wait_for(timeout=60_000)
+        page.get_by_role('button', name='Check the images').click()  # the dataset doctor
+        page.get_by_text('No problems found.').wait_for(timeout=60_000)
+        assert 'Images converted to 8-bit RGB when loaded' in page.inner_text('body')
         # step 4: build, and the batch grid appears as an image
         page.get_by_role('button', name='Build the DataLoaders').click()
         page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
