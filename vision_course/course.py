@@ -21,13 +21,13 @@ TITLES = dict(environment='1. Import', source='2. Data source', labels='3. Label
 NEEDS = dict(environment=(), source=(), labels=('source',), data=('labels',), learner=('data',), train=('learner',),
              interpret=('train',), confused=('interpret',), finetune=('train',))
 
-# %% ../nbs/06_course.ipynb #64b59d66
+# %% ../nbs/06_course.ipynb #6a8d2935
 class Course:
     "The state of one learner's walk through the nine steps."
     def __init__(self, workdir=None, events:Events|None=None):
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix='run-', dir=_runs_dir()))
         self.events = events or Events()
-        self.results, self.params, self.seconds = {}, {}, {}
+        self.results, self.params, self.seconds, self.runs = {}, {}, {}, []
         self.stop = threading.Event()
 
     def done(self, step:str) -> bool: return step in self.results
@@ -82,7 +82,7 @@ def labels(self:Course, strategy:str='folders', **params):
     source = self.results['source'] if 'source' in self.results else None
     return self._run('labels', lambda strategy, **p: label_with(source, strategy, **p), strategy=strategy, **params)
 
-# %% ../nbs/06_course.ipynb #2a3711db
+# %% ../nbs/06_course.ipynb #b1736e68
 @patch
 def data(self:Course, size:int=32, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default', flip:bool|None=None,
          method:str='crop', split:str='auto'):
@@ -93,37 +93,75 @@ def data(self:Course, size:int=32, bs:int=64, valid_pct:float=0.2, seed:int=42, 
                      size=size, bs=bs, valid_pct=valid_pct, seed=seed, augment=augment, flip=flip, method=method, split=split)
 
 @patch
-def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42):
+def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, metrics=('error_rate', 'accuracy')):
     "Step 5: create the learner; `pretrained='auto'` uses ImageNet weights when they can be had, and says when not."
     from vision_course.train import make_learner, pretrained_weights_available, learner_summary
-    def make(arch, pretrained, seed):
+    def make(arch, pretrained, seed, metrics):
         from fastai.torch_core import set_seed
         use = pretrained_weights_available(arch) if pretrained == 'auto' else bool(pretrained)
         set_seed(seed)
-        learn = make_learner(self.results['data'], arch, pretrained=use, path=self.workdir)
+        learn = make_learner(self.results['data'], arch, pretrained=use, metrics=tuple(metrics), path=self.workdir)
         note = ("starts from ImageNet weights; the body is frozen, only the new head trains" if use else
                 "starts from random weights (no ImageNet weights here), so nothing is frozen" if pretrained == 'auto' else
                 "starts from random weights, as asked")
-        return dict(learn=learn, arch=arch, pretrained=use, note=note, **learner_summary(learn))
-    return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed)
+        return dict(learn=learn, arch=arch, pretrained=use, note=note, metrics=tuple(metrics), **learner_summary(learn))
+    return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed, metrics=tuple(metrics))
+
+# %% ../nbs/06_course.ipynb #a023af73
+@patch
+def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwrite:bool=False):
+    "Step 6: `fit_one_cycle(epochs, lr)`, then save the stage."
+    from vision_course.train import train, save_stage, stage_file, free_stage_name, StageExistsError
+    learn = self.results['learner']['learn'] if 'learner' in self.results else None
+    if learn is not None and stage is not None and stage_file(learn, stage).exists() and not overwrite:
+        raise StageExistsError(f"A stage called {stage!r} is already saved. Choose another name (for example "
+                               f"{free_stage_name(learn, stage)!r}) or ask to replace it.")
+    def fit(epochs, lr, stage, overwrite):
+        self.stop.clear()
+        stage = stage or free_stage_name(learn, 'stage-1')
+        hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train')
+        final = _final(learn)
+        hist.update(final, stage=stage)
+        hist['file'] = str(save_stage(learn, stage, overwrite=overwrite, step='train', arch=self.results['learner']['arch'],
+                                      epochs=len(hist['epochs']), lr=lr, stopped=hist['stopped'], **final))
+        self._record_run('train', hist, lr=lr)
+        return hist
+    return self._run('train', fit, epochs=epochs, lr=lr, stage=stage, overwrite=overwrite)
+
+def _final(learn) -> dict:
+    "Valid loss and metrics of `learn` now (what the stage is worth)."
+    with learn.no_bar(), learn.no_logging(): vals = learn.validate()
+    out = dict(valid_loss=float(vals[0]), **{m.name: float(v) for m, v in zip(learn.metrics, vals[1:])})
+    out.setdefault('accuracy', 1 - out['error_rate'] if 'error_rate' in out else float('nan'))
+    return out
+
+def _accuracy(learn) -> float: return _final(learn)['accuracy']
 
 @patch
-def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str='stage-1'):
-    "Step 6: `fit_one_cycle(epochs, lr)`, then save the stage."
-    from vision_course.train import train, save_stage
-    learn = self.results['learner']['learn'] if 'learner' in self.results else None
-    def fit(epochs, lr, stage):
-        self.stop.clear()
-        hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train')
-        hist['stage'], hist['file'] = stage, str(save_stage(learn, stage))
-        hist['accuracy'] = _accuracy(learn)
-        return hist
-    return self._run('train', fit, epochs=epochs, lr=lr, stage=stage)
+def _record_run(self:Course, step:str, hist:dict, lr):
+    from vision_course.core import atomic_write_text
+    import json
+    lrs = f"slice({lr.start:.1e}, {lr.stop:.1e})" if isinstance(lr, slice) else f"{lr:.1e}"
+    L = self.results.get('learner') or {}
+    last = hist['epochs'][-1] if hist['epochs'] else {}
+    run = dict(run=len(self.runs) + 1, step=step, arch=L.get('arch'), pretrained=L.get('pretrained'),
+               epochs=len(hist['epochs']), planned_epochs=hist['planned_epochs'], lr=lrs, stopped=hist['stopped'],
+               seconds=round(hist['seconds'], 1), train_loss=last.get('train_loss'), valid_loss=hist.get('valid_loss'),
+               error_rate=hist.get('error_rate'), accuracy=hist.get('accuracy'), stage=hist.get('stage'),
+               time=time.strftime('%Y-%m-%d %H:%M:%S'))
+    self.runs.append(run)
+    try: atomic_write_text(self.workdir/'runs.json', json.dumps(self.runs, indent=1, default=str))
+    except OSError: pass  # the record in memory is what the panels show; a full disk must not lose the trained model
+    self.events.emit('run', **run)
 
-def _accuracy(learn) -> float:
-    with learn.no_bar(), learn.no_logging(): vals = learn.validate()
-    names = [m.name for m in learn.metrics]
-    return float(vals[1 + names.index('accuracy')]) if 'accuracy' in names else float('nan')
+@patch
+def load_stage(self:Course, name:str):
+    "Load saved stage `name` into the current learner (step 5 must be done); later steps are cleared."
+    from vision_course.train import load_stage
+    if 'learner' not in self.results: raise StepOrderError(f"Create the learner (step 5) before loading {name!r}.")
+    load_stage(self.results['learner']['learn'], name)
+    self.invalidate('learner')
+    self.events.emit('loaded', stage=name)
 
 @patch
 def interpret(self:Course, k:int=9):
@@ -136,11 +174,11 @@ def confused(self:Course, min_val:int=1):
     "Step 8: the pairs of classes mixed up at least `min_val` times."
     return self._run('confused', lambda min_val: self.results['interpret'].most_confused(min_val), min_val=min_val)
 
-# %% ../nbs/06_course.ipynb #7a246c6e
+# %% ../nbs/06_course.ipynb #af8e10eb
 @patch
-def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, num_it:int=40, stage:str='stage-2'):
+def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, num_it:int=40, stage:str|None=None):
     "Step 9: unfreeze, find the learning rate, fit with `slice(lo, hi)`, keep the better of this and stage-1."
-    from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, learner_summary
+    from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, learner_summary, free_stage_name
     learn, stage1 = self.results['learner']['learn'], self.results['train'] if 'train' in self.results else None
     def tune(epochs, lo, hi, num_it, stage):
         self.stop.clear()
@@ -152,9 +190,14 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
         lo, hi = lo or plo, hi or phi
         if lo != plo or hi != phi: why = f"chosen by hand: slice({lo:.1e}, {hi:.1e})"
         hist = train(learn, epochs, slice(lo, hi), events=self.events, stop=self.stop, phase='finetune')
-        acc = _accuracy(learn)
+        final = _final(learn)
+        acc = final['accuracy']
+        name = stage or free_stage_name(learn, 'stage-2')
+        hist.update(final, stage=name)
+        self._record_run('finetune', hist, lr=slice(lo, hi))
         kept = 'stage-2' if acc >= stage1['accuracy'] else 'stage-1'
-        if kept == 'stage-2': save_stage(learn, stage)
+        if kept == 'stage-2': save_stage(learn, name, step='finetune', arch=self.results['learner']['arch'],
+                                         epochs=len(hist['epochs']), lr=f"slice({lo:.1e}, {hi:.1e})", **final)
         else: load_stage(learn, stage1['stage'])
         return dict(lr_find=lr, lo=lo, hi=hi, why=why, history=hist, accuracy=acc, stage1_accuracy=stage1['accuracy'],
                     final_accuracy=max(acc, stage1['accuracy']), kept=kept, frozen_before=frozen_before,
@@ -162,7 +205,7 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
                          "changed nothing; the slice still gives the early layers a smaller rate than the head")
     return self._run('finetune', tune, epochs=epochs, lo=lo, hi=hi, num_it=num_it, stage=stage)
 
-# %% ../nbs/06_course.ipynb #c62148fd
+# %% ../nbs/06_course.ipynb #930f9be8
 @patch
 def run_all(self:Course, source='sample', size:int=32, bs:int=64, arch:str='resnet18', pretrained='auto',
             epochs:int=4, lr:float=3e-3, finetune_epochs:int=2, num_it:int=40, min_val:int=1, seed:int=42):
