@@ -11,7 +11,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CourseError', 'DataError', 'OfflineError', 'StepOrderError', 'data_dir', 'Event', 'Events', 'atomic_write',
-           'atomic_write_text', 'Timer']
+           'atomic_write_text', 'Timer', 'StageExistsError', 'stage_file', 'free_stage_name', 'list_stages']
 
 # %% ../nbs/00_core.ipynb #25f80697
 class CourseError(Exception):
@@ -83,3 +83,37 @@ class Timer:
     "Context manager that stores the elapsed wall-clock time in `seconds`."
     def __enter__(self): self.start = time.perf_counter(); self.seconds = 0.0; return self
     def __exit__(self, *exc): self.seconds = time.perf_counter() - self.start
+
+# %% ../nbs/00_core.ipynb #601e8b90
+import json
+
+class StageExistsError(CourseError, FileExistsError):
+    "Saving would replace a stage that already exists."
+
+def stage_file(learn_or_path, name:str) -> Path:
+    "Where stage `name` is saved, for a learner or a working folder."
+    if not name or not all(c.isalnum() or c in '-_.' for c in name) or name.startswith('.'):
+        raise CourseError(f"{name!r} cannot be used as a stage name: use letters, digits, '-', '_' and '.'.")
+    if isinstance(learn_or_path, (str, Path)): return Path(learn_or_path)/'models'/f'{name}.pth'
+    return Path(learn_or_path.path)/learn_or_path.model_dir/f'{name}.pth'
+
+def free_stage_name(learn_or_path, base:str='stage-1') -> str:
+    "`base`, or `base-2`, `base-3`... whichever is not saved yet."
+    name, n = base, 1
+    while stage_file(learn_or_path, name).exists():
+        n += 1; name = f'{base}-{n}'
+    return name
+
+def list_stages(learn_or_path) -> list[dict]:
+    "The saved stages, oldest first: name, file, time saved and whatever was recorded with them."
+    import datetime
+    d = stage_file(learn_or_path, 'x').parent
+    out = []
+    for f in sorted(d.glob('*.pth')) if d.exists() else []:
+        meta = {}
+        try: meta = json.loads(f.with_suffix('.json').read_text())
+        except (OSError, ValueError): pass
+        if not isinstance(meta, dict): meta = {}
+        meta.setdefault('saved', datetime.datetime.fromtimestamp(f.stat().st_mtime).isoformat(timespec='seconds'))
+        out.append({**meta, 'name': f.stem, 'file': str(f)})
+    return sorted(out, key=lambda m: m['saved'])

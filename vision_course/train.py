@@ -16,8 +16,7 @@ from .env import network_reachable
 
 # %% auto #0
 __all__ = ['ARCHS', 'METRICS', 'SUGGESTIONS', 'pretrained_weights_available', 'make_learner', 'learner_summary', 'EventCallback',
-           'train', 'progress_text', 'StageExistsError', 'stage_file', 'free_stage_name', 'save_stage', 'list_stages',
-           'load_stage', 'find_lr', 'pick_slice']
+           'train', 'progress_text', 'save_stage', 'load_stage', 'find_lr', 'pick_slice']
 
 # %% ../nbs/04_train.ipynb #817cb73b
 ARCHS = ('resnet18', 'resnet34', 'resnet50')
@@ -117,25 +116,9 @@ def progress_text(hist:dict) -> str:
     if b == 0 and ep: return f"stopped after epoch {ep} of {hist['planned_epochs']}"
     return f"stopped in epoch {ep + 1} of {hist['planned_epochs']}, after batch {b} of {per}"
 
-# %% ../nbs/04_train.ipynb #7057ae46
+# %% ../nbs/04_train.ipynb #c8f8d06b
 import json, datetime
-
-class StageExistsError(CourseError, FileExistsError):
-    "Saving would replace a stage that already exists."
-
-def stage_file(learn_or_path, name:str) -> Path:
-    "Where stage `name` is saved, for a learner or a working folder."
-    if not name or not all(c.isalnum() or c in '-_.' for c in name) or name.startswith('.'):
-        raise CourseError(f"{name!r} cannot be used as a stage name: use letters, digits, '-', '_' and '.'.")
-    if isinstance(learn_or_path, (str, Path)): return Path(learn_or_path)/'models'/f'{name}.pth'
-    return Path(learn_or_path.path)/learn_or_path.model_dir/f'{name}.pth'
-
-def free_stage_name(learn_or_path, base:str='stage-1') -> str:
-    "`base`, or `base-2`, `base-3`... whichever is not saved yet."
-    name, n = base, 1
-    while stage_file(learn_or_path, name).exists():
-        n += 1; name = f'{base}-{n}'
-    return name
+from .core import StageExistsError, stage_file, free_stage_name, list_stages
 
 def _classes(learn) -> list:
     vocab = getattr(learn.dls, 'vocab', None)
@@ -152,18 +135,6 @@ def save_stage(learn, name:str, overwrite:bool=False, **info) -> Path:
                 parameters=sum(p.numel() for p in learn.model.parameters()), **info)
     atomic_write_text(f.with_suffix('.json'), json.dumps(meta, indent=1, default=str))
     return f
-
-def list_stages(learn_or_path) -> list[dict]:
-    "The saved stages, oldest first: name, file, time saved and whatever was recorded with them."
-    d = stage_file(learn_or_path, 'x').parent
-    out = []
-    for f in sorted(d.glob('*.pth')) if d.exists() else []:
-        meta = {}
-        try: meta = json.loads(f.with_suffix('.json').read_text())
-        except (OSError, ValueError): pass
-        meta.setdefault('saved', datetime.datetime.fromtimestamp(f.stat().st_mtime).isoformat(timespec='seconds'))
-        out.append({**meta, 'name': f.stem, 'file': str(f)})
-    return sorted(out, key=lambda m: m['saved'])
 
 def load_stage(learn, name:str):
     "Load stage `name` into `learn`, refusing one saved for other classes or another architecture."

@@ -75,15 +75,15 @@ class DoctorPanel(Panel):
                      ['ok', 'warn', 'error'][d.status])
         self.start(work, done)
 
-# %% ../../nbs/14_ui_data.ipynb #78052a53
+# %% ../../nbs/14_ui_data.ipynb #ea7cc22a
 MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗')
 DATA_STEPS = (('source', '2. Data source'), ('labels', '3. Labels'), ('data', '4. Data bunch'))
 
 _BOX = W.Layout(border='1px solid #ddd', padding='.2em .8em', margin='.4em 0')
 
 class DataSteps(W.VBox):
-    "Steps 2–4 as stacked panels sharing one course, with a strip showing each step's state."
-    def __init__(self, course=None, mode:str='notebook', roots=None, df=None):
+    "Steps 2–4 (and the panels in `more`: `(step, title, panel)`) stacked over one course, with a strip of step states."
+    def __init__(self, course=None, mode:str='notebook', roots=None, df=None, more=(), head:str|None=None):
         if course is None:
             from vision_course.course import Course
             course = Course()
@@ -92,25 +92,26 @@ class DataSteps(W.VBox):
         self.labels = LabelPanel(course, mode=mode, df=df)
         self.loaders = LoadersPanel(course)
         self.doctor = DoctorPanel(course)
-        self.panels = dict(source=self.source, labels=self.labels, data=self.loaders)
-        self.states = dict(source='ready', labels='locked', data='locked')
+        self.panels = dict(source=self.source, labels=self.labels, data=self.loaders, **{s: p for s, _, p in more})
+        self.order = list(DATA_STEPS) + [(s, t) for s, t, _ in more]
+        self.states = {s: 'ready' if i == 0 else 'locked' for i, (s, _) in enumerate(self.order)}
         for panel in (*self.panels.values(), self.doctor): panel.layout = _BOX
         self.strip = W.HTML()
         course.events.subscribe(self._on_event)
         self._titles()
-        head = W.HTML("<h2 style='margin:.2em 0'>Your data: source, labels, DataLoaders</h2>"
+        head = W.HTML(head or "<h2 style='margin:.2em 0'>Your data: source, labels, DataLoaders</h2>"
                       "<p style='margin:0 0 .5em 0;max-width:60em'>Steps 2 to 4 of the lessons. Start with the bundled "
                       "handwritten digits, a folder of your own, a fastai data set or a zip; try the labelling strategies "
                       "and watch the preview; then build the DataLoaders and look at a batch.</p>")
-        super().__init__([head, self.strip, self.source, self.labels, self.doctor, self.loaders])
+        super().__init__([head, self.strip, self.source, self.labels, self.doctor, self.loaders, *(p for _, _, p in more)])
 
     def _titles(self):
         colour = dict(locked='#888', ready='#444', running='#0b5cad', done='#1a7f37', failed='#b00020')
         self.strip.value = ' &nbsp;→&nbsp; '.join(
-            f'<span style="color:{colour[self.states[s]]}">{MARKS[self.states[s]]} {t}</span>' for s, t in DATA_STEPS)
+            f'<span style="color:{colour[self.states[s]]}">{MARKS[self.states[s]]} {t}</span>' for s, t in self.order)
 
     def _on_event(self, ev):
-        names = [s for s, _ in DATA_STEPS]
+        names = [s for s, _ in self.order]
         if ev.kind == 'step' and ev.step in names:
             self.states[ev.step] = dict(running='running', done='done', failed='failed')[ev.status]
             i = names.index(ev.step)
