@@ -114,3 +114,48 @@ def test_data_app_walks_steps_2_to_4(data_server):
         assert grid.count() >= 3  # batch grid, class balance, augmentation strip
         _shot(page, 'data-loaders.png')
         b.close()
+
+
+@pytest.fixture
+def train_server():
+    yield from _serve('train')
+
+
+def test_train_app_live_plot_and_stop(train_server):
+    "Steps 2-6 in the browser: train on the sample, see the live plot change at least twice, press Stop, see the report."
+    from playwright.sync_api import sync_playwright
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = b.new_page(viewport={'width': 1100, 'height': 1000})
+        page.goto(train_server)
+        use = page.get_by_role('button', name='Use this source')
+        use.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        use.click()
+        page.get_by_text('Using 1797 images').wait_for(timeout=60_000)
+        page.get_by_role('button', name='Label the images').click()
+        page.get_by_text('Labelled 1,797 images in 10 classes').wait_for(timeout=60_000)
+        page.get_by_role('button', name='Build the DataLoaders').click()
+        page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
+        page.get_by_role('button', name='Create the learner').click()
+        page.get_by_text('layer groups').first.wait_for(timeout=120_000)
+        page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
+        # the live plot is an Image widget: each redraw gives its <img> a new source
+        plot = page.locator('img.vc-live-plot')
+        plot.wait_for(timeout=60_000)
+        seen, deadline = set(), time.time() + 240
+        while len(seen) < 3 and time.time() < deadline:
+            src = plot.get_attribute('src')
+            if src: seen.add(src)
+            page.wait_for_timeout(200)
+        assert len(seen) >= 3, f'the plot changed only {len(seen)} times'
+        assert 'Stopped' not in page.inner_text('body')  # still training when we press Stop
+        _shot(page, 'train-running.png')
+        page.get_by_role('button', name=re.compile(r'^\W*Stop$')).click()
+        page.get_by_text('Stopped: stopped in epoch').wait_for(timeout=120_000)
+        body = page.inner_text('body')
+        assert 'Curve doctor' in body and "saved as 'stage-1'" in body
+        assert '✓ 6. Train' in body
+        _shot(page, 'train-stopped.png')
+        b.close()

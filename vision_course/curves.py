@@ -106,7 +106,7 @@ def _start_loss(hist:dict):
 def _known(epochs:list, vals:list) -> list:
     return [(e, v) for e, v in zip(epochs, vals) if v is not None]
 
-# %% ../nbs/04b_curves.ipynb #1a111223
+# %% ../nbs/04b_curves.ipynb #fa2d840b
 def _retry_lr(hist):
     lr = hist.get('lr')
     if lr is None: return []
@@ -114,7 +114,7 @@ def _retry_lr(hist):
     return [dict(label=f"Start again with lr {_lr_text(new)}", action='retrain', lr=new,
                  epochs=hist.get('planned_epochs') or 1)]
 
-def _too_high(hist, epochs, C):
+def _too_high(hist, epochs, C, certain_only:bool=False):
     "Case 2 (and 0): exploded, worse than an untrained model, or diverged."
     find = dict(label="Run the learning-rate finder", action='lr_find')
     if bad := _first_bad(hist):
@@ -127,7 +127,7 @@ def _too_high(hist, epochs, C):
     evidence, marks = [], []
     parts = [LOSS_FLOOR] + ([2 * math.log(C)] if C and C > 1 else []) + ([START_FACTOR * start] if start else [])
     limit = max(parts)
-    if valid and valid[-1][1] > limit:
+    if valid and valid[-1][1] > limit and not certain_only:
         ep, v = valid[-1]
         why = [f"{_num(LOSS_FLOOR)}"] + ([f"twice the {_num(math.log(C))} of guessing among {C} classes"] if C and C > 1 else []) \
               + ([f"twice the {_num(start)} of the untrained model"] if start else [])
@@ -231,7 +231,19 @@ def _fine(hist, epochs, C):
                    "by itself overfitting, which shows as the error rate getting worse.",
                    evidence, [dict(epoch=err[-1][0], key='error_rate', label=f"error {_num(err[-1][1])}")] if err else [], [])
 
-# %% ../nbs/04b_curves.ipynb #d71339ac
+# %% ../nbs/04b_curves.ipynb #6282fe7a
+def _cut_short(hist, epochs, C, finished, planned):
+    "A run stopped by hand before its last epoch: only the certain signs of a too-high rate are read."
+    stopped = f"the run was stopped by hand after {finished} of {planned} epochs"
+    if (v := _too_high(hist, epochs, C, certain_only=True)) is not None:
+        v.evidence.append(stopped); return v
+    more = max(1, planned - finished)
+    return Verdict('short', CASES['short'],
+                   "The run was stopped before the one-cycle schedule brought the learning rate back down. In the "
+                   "middle of a cycle the rate is near its highest and the validation numbers swing widely, so they "
+                   "say little about how a whole run ends. Train a full run, or carry on from here, to judge.",
+                   [stopped], [], [dict(label=f"Train {more} more epoch{'s' * (more != 1)}", action='more', epochs=more)])
+
 def diagnose(hist:dict, # a history from `vision_course.train.train`
              n_classes:int|None=None, # the number of classes, if known
             ) -> Verdict:
@@ -246,13 +258,15 @@ def diagnose(hist:dict, # a history from `vision_course.train.train`
                        "one full epoch; telling overfitting apart needs three.",
                        [f"{n} training batch{'es' * (n != 1)} recorded" + (f", {per} make an epoch" if per else '')], [],
                        [dict(label=f"Train {more} epoch{'s' * (more != 1)}", action='more', epochs=more)])
+    finished, planned = len(epochs), hist.get('planned_epochs') or 0
+    if hist.get('stopped') and finished < planned: return _cut_short(hist, epochs, C, finished, planned)
     for check in (_too_high, _overfit, _too_low):
         if (v := check(hist, epochs, C)) is not None:
             if hist.get('stopped'): v.evidence.append(f"the run was stopped by hand after {len(epochs)} finished epoch{'s' * (len(epochs) != 1)}")
             return v
     return _fine(hist, epochs, C)
 
-# %% ../nbs/04b_curves.ipynb #db3f4302
+# %% ../nbs/04b_curves.ipynb #9668d61d
 COLOURS = {'too_high': 'crimson', 'overfit': 'darkorange', 'too_low': 'royalblue', 'fine': 'seagreen'}
 
 def mark_axes(ax, verdict:Verdict, hist:dict, x_of_epoch=None, ax2=None) -> list:

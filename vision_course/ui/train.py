@@ -13,7 +13,7 @@ from .base import Panel
 # %% auto #0
 __all__ = ['rows_html', 'LiveView', 'TrainPanel', 'train_steps']
 
-# %% ../../nbs/16_ui_train.ipynb #111bae40
+# %% ../../nbs/16_ui_train.ipynb #c462c788
 def _fmt(v) -> str:
     if isinstance(v, float): return f'{v:.4f}' if v == v else 'nan'
     return html.escape(str(v))
@@ -30,11 +30,12 @@ class LiveView(W.VBox):
     "Progress bars, a live loss plot and the epoch table, fed by training events through `handle`."
     def __init__(self, metric:str='error_rate', interval:float=0.3, budget:float=0.02):
         from vision_course.live import LiveSink
-        bar = dict(layout=W.Layout(width='22em'), style=dict(description_width='4em'))
+        bar = dict(layout=W.Layout(width='24em'), style=dict(description_width='5em'))
         self.epoch_bar = W.IntProgress(value=0, min=0, max=1, description='Epochs', **bar)
         self.batch_bar = W.IntProgress(value=0, min=0, max=1, description='Batches', **bar)
         self.where = W.HTML()
         self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%'))
+        self.plot.add_class('vc-live-plot')  # so that a browser test can find it
         self.table = W.HTML()
         self.sink = LiveSink(self._show, self._progress, metric, interval, budget)
         self.redraws, self._last_bar, self._epoch_t = 0, 0.0, None
@@ -75,7 +76,7 @@ class LiveView(W.VBox):
         plot.mark(lambda ax, ax2: mark_axes(ax, verdict, log.history(), log.x_of_epoch, ax2))
         self._show(plot.png())
 
-# %% ../../nbs/16_ui_train.ipynb #c8024ae0
+# %% ../../nbs/16_ui_train.ipynb #56588066
 _BTN = W.Layout(width='12em')
 
 class TrainPanel(Panel):
@@ -87,7 +88,7 @@ class TrainPanel(Panel):
         self.course, self.mode = course, mode
         sty = dict(description_width='8em')
         self.epochs = W.IntSlider(value=4, min=1, max=30, description='Epochs', style=sty)
-        self.lr = W.FloatLogSlider(value=3e-3, base=10, min=-6, max=0, step=0.05, readout_format='.1e',
+        self.lr = W.FloatLogSlider(value=3e-3, base=10, min=-6, max=0, step=0.01, readout_format='.1e',
                                    description='Learning rate', style=sty, layout=W.Layout(width='30em'))
         self.find_button = W.Button(description='Find a rate', icon='search', layout=_BTN, disabled=True,
                                     tooltip='run the learning-rate finder and set the rate to its suggestion')
@@ -123,7 +124,7 @@ class TrainPanel(Panel):
         course.events.subscribe(self._on_event)
         self.refresh()
 
-# %% ../../nbs/16_ui_train.ipynb #227f3e1c
+# %% ../../nbs/16_ui_train.ipynb #e64edce5
 from fastcore.basics import patch
 
 @patch
@@ -159,10 +160,12 @@ def _show_stages(self:TrainPanel, busy:bool=False):
     from vision_course.core import list_stages, free_stage_name
     metas = list_stages(self.course.workdir)
     cols = ['name', 'saved', 'step', 'arch', 'epochs', 'lr', 'accuracy', 'valid_loss', 'stopped']
-    self.stages.value = rows_html([{c: m.get(c, '') for c in cols} for m in metas]) or '<i>None saved yet.</i>'
+    rows = [{c: m.get(c, '') for c in cols} for m in metas]
+    for r in rows: r['saved'] = str(r['saved']).replace('T', ' ')
+    self.stages.value = rows_html(rows) or '<i>None saved yet.</i>'
     keep = self.stage_pick.value
     self.stage_pick.options = [m['name'] for m in metas]
-    if keep in self.stage_pick.options: self.stage_pick.value = keep
+    if metas: self.stage_pick.value = keep if keep in self.stage_pick.options else metas[-1]['name']
     if not busy and (self.stage.value in self.stage_pick.options or not self.stage.value.strip()):
         self.stage.value = free_stage_name(self.course.workdir, 'stage-1')
     self._sync_load(busy)
@@ -174,7 +177,8 @@ def _sync_load(self:TrainPanel, busy:bool|None=None):
 @patch
 def _show_runs(self:TrainPanel):
     cols = ['run', 'step', 'arch', 'epochs', 'lr', 'seconds', 'train_loss', 'valid_loss', 'error_rate', 'accuracy', 'stage', 'verdict']
-    rows = [{**r, 'epochs': f"{r['epochs']} of {r['planned_epochs']}" if r.get('stopped') else r['epochs']} for r in self.course.runs]
+    rows = [{**r, 'epochs': f"{r['epochs']} of {r['planned_epochs']}" if r.get('stopped') else r['epochs'],
+             'seconds': f"{r['seconds']:.0f}"} for r in self.course.runs]
     self.runs.value = rows_html([{c: r.get(c, '') for c in cols} for r in rows]) or '<i>No runs yet.</i>'
 
 # %% ../../nbs/16_ui_train.ipynb #9a07d634
