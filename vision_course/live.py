@@ -76,7 +76,7 @@ class RunLog:
                     stopped=self.stopped, planned_epochs=self.epochs_planned, batches_per_epoch=self.batches_per_epoch,
                     lr=max(self.lrs) if self.lrs else None)
 
-# %% ../nbs/04c_live.ipynb #2164fcf5
+# %% ../nbs/04c_live.ipynb #5809f317
 def _thin(xs, ys, most:int=600):
     step = max(1, math.ceil(len(xs) / most))
     if step == 1: return xs, ys
@@ -88,7 +88,8 @@ class LossPlot:
         from matplotlib.figure import Figure
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         self.metric, self.dpi = metric, dpi
-        self.fig = Figure(figsize=figsize, layout='constrained')
+        self.fig = Figure(figsize=figsize)
+        self.fig.subplots_adjust(left=.08, right=.9, bottom=.15, top=.9)  # fixed: a layout engine would double the cost of each redraw
         FigureCanvasAgg(self.fig)
         self.ax = ax = self.fig.add_subplot()
         self.ax2 = ax.twinx()
@@ -134,16 +135,23 @@ def _title(log:RunLog) -> str:
     if log.done: where = ('stopped in ' if log.stopped else 'finished: ') + where
     return f"Loss while training ({where})"
 
-# %% ../nbs/04c_live.ipynb #41e9bda7
+# %% ../nbs/04c_live.ipynb #fec24d2b
 class LiveSink:
     "Training events in, throttled PNG redraws out: `show(png_bytes)` for the plot, `progress(log)` on every event."
     def __init__(self, show, progress=None, metric:str='error_rate', interval:float=0.3, budget:float=0.02, on_end=None):
         self.log, self.plot = RunLog(), None
         self.show, self.progress, self.metric, self.on_end = show, progress, metric, on_end
         self.throttle = Throttle(self.redraw, interval, budget)
+        self._lock = threading.Lock()
+
+    def prepare(self):
+        "Build the figure now (the first one costs about half a second: matplotlib's import and fonts)."
+        with self._lock:
+            if self.plot is None: self.plot = LossPlot(self.metric)
+        return self
 
     def redraw(self):
-        if self.plot is None: self.plot = LossPlot(self.metric)
+        self.prepare()
         self.plot.update(self.log)
         self.show(self.plot.png())
 

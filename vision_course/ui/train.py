@@ -13,7 +13,7 @@ from .base import Panel
 # %% auto #0
 __all__ = ['rows_html', 'LiveView', 'TrainPanel', 'train_steps']
 
-# %% ../../nbs/16_ui_train.ipynb #c462c788
+# %% ../../nbs/16_ui_train.ipynb #07453179
 def _fmt(v) -> str:
     if isinstance(v, float): return f'{v:.4f}' if v == v else 'nan'
     return html.escape(str(v))
@@ -38,6 +38,8 @@ class LiveView(W.VBox):
         self.plot.add_class('vc-live-plot')  # so that a browser test can find it
         self.table = W.HTML()
         self.sink = LiveSink(self._show, self._progress, metric, interval, budget)
+        import threading  # the figure is built while the learner is still choosing, not when training starts
+        threading.Thread(target=self.sink.prepare, daemon=True).start()
         self.redraws, self._last_bar, self._epoch_t = 0, 0.0, None
         super().__init__([W.HBox([self.epoch_bar, self.batch_bar, self.where]), self.plot, self.table])
 
