@@ -11,13 +11,17 @@ import io, math, threading, time
 # %% auto #0
 __all__ = ['Throttle', 'RunLog', 'LossPlot', 'LiveSink']
 
-# %% ../nbs/04c_live.ipynb #7b7ddd0b
+# %% ../nbs/04c_live.ipynb #9bb7f4d0
 class Throttle:
     "Call `draw()` at most every `interval` s and only while its cost stays under `budget` of the time; `flush()` draws what is pending."
     def __init__(self, draw, interval:float=0.3, budget:float=0.02):
         self.draw, self.interval, self.budget = draw, interval, budget
         self.pending, self.last, self.cost, self.draws, self.spent = False, -math.inf, 0.0, 0, 0.0
         self._lock = threading.Lock()
+
+    def restart(self):
+        "A new run begins: its first redraw waits like any other (a plot of one batch shows nothing)."
+        self.last, self.pending = time.perf_counter(), False
 
     def wait(self) -> float:
         "Seconds that must pass between two redraws now."
@@ -135,7 +139,7 @@ def _title(log:RunLog) -> str:
     if log.done: where = ('stopped in ' if log.stopped else 'finished: ') + where
     return f"Loss while training ({where})"
 
-# %% ../nbs/04c_live.ipynb #fec24d2b
+# %% ../nbs/04c_live.ipynb #a25cda9f
 class LiveSink:
     "Training events in, throttled PNG redraws out: `show(png_bytes)` for the plot, `progress(log)` on every event."
     def __init__(self, show, progress=None, metric:str='error_rate', interval:float=0.3, budget:float=0.02, on_end=None):
@@ -145,9 +149,12 @@ class LiveSink:
         self._lock = threading.Lock()
 
     def prepare(self):
-        "Build the figure now (the first one costs about half a second: matplotlib's import and fonts)."
+        "Build the figure now (the first costs about half a second: matplotlib's import and fonts) and time one redraw."
         with self._lock:
-            if self.plot is None: self.plot = LossPlot(self.metric)
+            if self.plot is None:
+                self.plot = LossPlot(self.metric)
+                self.plot.update(RunLog()); self.plot.png()  # warm, then measure: the throttle starts with a real cost
+                t = time.perf_counter(); self.plot.png(); self.throttle.cost = time.perf_counter() - t
         return self
 
     def redraw(self):
@@ -158,6 +165,7 @@ class LiveSink:
     def __call__(self, ev):
         if ev.kind not in ('fit_start', 'batch', 'epoch', 'fit_end'): return
         self.log.handle(ev)
+        if ev.kind == 'fit_start': self.throttle.restart()
         if self.progress is not None: self.progress(self.log)
         if ev.kind in ('batch', 'epoch'): self.throttle()
         elif ev.kind == 'fit_end':

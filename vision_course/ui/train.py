@@ -13,7 +13,7 @@ from .base import Panel
 # %% auto #0
 __all__ = ['rows_html', 'LiveView', 'TrainPanel', 'train_steps']
 
-# %% ../../nbs/16_ui_train.ipynb #07453179
+# %% ../../nbs/16_ui_train.ipynb #f04fde2f
 def _fmt(v) -> str:
     if isinstance(v, float): return f'{v:.4f}' if v == v else 'nan'
     return html.escape(str(v))
@@ -34,7 +34,7 @@ class LiveView(W.VBox):
         self.epoch_bar = W.IntProgress(value=0, min=0, max=1, description='Epochs', **bar)
         self.batch_bar = W.IntProgress(value=0, min=0, max=1, description='Batches', **bar)
         self.where = W.HTML()
-        self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%'))
+        self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%', display='none'))  # shown at its first drawing
         self.plot.add_class('vc-live-plot')  # so that a browser test can find it
         self.table = W.HTML()
         self.sink = LiveSink(self._show, self._progress, metric, interval, budget)
@@ -55,6 +55,7 @@ class LiveView(W.VBox):
 
     def _show(self, png:bytes):
         self.plot.value = png
+        self.plot.layout.display = ''
         self.redraws += 1
 
     def _progress(self, log):
