@@ -174,36 +174,122 @@ def confused(self:Course, min_val:int=1):
     "Step 8: the pairs of classes mixed up at least `min_val` times."
     return self._run('confused', lambda min_val: self.results['interpret'].most_confused(min_val), min_val=min_val)
 
-# %% ../nbs/06_course.ipynb #af8e10eb
+# %% ../nbs/06_course.ipynb #859087bd
 @patch
-def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, num_it:int=40, stage:str|None=None):
-    "Step 9: unfreeze, find the learning rate, fit with `slice(lo, hi)`, keep the better of this and stage-1."
-    from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, learner_summary, free_stage_name
-    learn, stage1 = self.results['learner']['learn'], self.results['train'] if 'train' in self.results else None
-    def tune(epochs, lo, hi, num_it, stage):
+def _stage1(self:Course) -> dict:
+    if 'train' not in self.results: raise StepOrderError("Train a first stage (step 6) before fine-tuning.")
+    return self.results['train']
+
+@patch
+def prepare_finetune(self:Course, freeze_to:int=0) -> dict:
+    "Load stage 1, then unfreeze (`freeze_to=0`) or freeze the first `freeze_to` layer groups; say what will train."
+    from vision_course.train import load_stage, learner_summary, _groups
+    stage1, learn = self._stage1(), self.results['learner']['learn']
+    n = len(_groups(learn))
+    if not 0 <= freeze_to < n:
+        raise CourseError(f"This model has {n} layer groups: keep between 0 and {n - 1} of them frozen (got {freeze_to}).")
+    load_stage(learn, stage1['stage'])
+    if 'finetune' in self.results: self.invalidate('confused')
+    if freeze_to: learn.freeze_to(freeze_to)
+    else: learn.unfreeze()
+    return dict(freeze_to=freeze_to, groups=n, stage=stage1['stage'], **learner_summary(learn))
+
+@patch
+def find_lr(self:Course, start_lr:float=1e-7, end_lr:float=10, num_it:int=100) -> dict:
+    "The learning-rate finder on the learner as it is now; the result is kept as `lr_found`."
+    from vision_course.train import find_lr
+    if 'learner' not in self.results: raise StepOrderError("Create the learner (step 5) before running the lr finder.")
+    self.stop.clear()
+    self.lr_found = find_lr(self.results['learner']['learn'], start_lr, end_lr, num_it, events=self.events, stop=self.stop)
+    return self.lr_found
+
+@patch
+def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, num_it:int=40, stage:str|None=None,
+             freeze_to:int=0, keep:str='better', reuse_finder:bool=False, overwrite:bool=False):
+    "Step 9: from stage 1, unfreeze, find the rate, fit with `slice(lo, hi)`, save, compare; `keep` 'better' or 'new'."
+    from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, free_stage_name, slice_rates, stage_file, StageExistsError
+    from vision_course.interpret import evaluate, compare_models
+    if keep not in ('better', 'new'): raise CourseError(f"keep must be 'better' or 'new', not {keep!r}.")
+    stage1 = self._stage1()
+    L = self.results['learner']
+    learn = L['learn']
+    if stage and stage_file(learn, stage).exists() and not overwrite:
+        raise StageExistsError(f"A stage called {stage!r} is already saved. Choose another name (for example "
+                               f"{free_stage_name(learn, stage)!r}) or ask to replace it.")
+    found = getattr(self, 'lr_found', None) if reuse_finder else None
+    def tune(epochs, lo, hi, num_it, stage, freeze_to, keep, reuse_finder, overwrite):
         self.stop.clear()
-        load_stage(learn, stage1['stage'])
-        frozen_before = learner_summary(learn)['frozen']
-        learn.unfreeze()
-        lr = find_lr(learn, num_it=num_it, events=self.events)
+        self.prepare_finetune(freeze_to)
+        before = evaluate(learn)
+        lr = found or find_lr(learn, num_it=num_it, events=self.events, stop=self.stop)
         plo, phi, why = pick_slice(lr['suggestions'], stage1['lr'])
         lo, hi = lo or plo, hi or phi
+        if lo > hi: raise CourseError(f"The lower end of the slice ({lo:.1e}) is above the upper end ({hi:.1e}).")
         if lo != plo or hi != phi: why = f"chosen by hand: slice({lo:.1e}, {hi:.1e})"
         hist = train(learn, epochs, slice(lo, hi), events=self.events, stop=self.stop, phase='finetune')
-        final = _final(learn)
-        acc = final['accuracy']
+        after = evaluate(learn)
+        final = {k: after[k] for k in ('valid_loss', 'accuracy', 'error_rate')}
         name = stage or free_stage_name(learn, 'stage-2')
         hist.update(final, stage=name)
         self._record_run('finetune', hist, lr=slice(lo, hi))
-        kept = 'stage-2' if acc >= stage1['accuracy'] else 'stage-1'
-        if kept == 'stage-2': save_stage(learn, name, step='finetune', arch=self.results['learner']['arch'],
-                                         epochs=len(hist['epochs']), lr=f"slice({lo:.1e}, {hi:.1e})", **final)
-        else: load_stage(learn, stage1['stage'])
-        return dict(lr_find=lr, lo=lo, hi=hi, why=why, history=hist, accuracy=acc, stage1_accuracy=stage1['accuracy'],
-                    final_accuracy=max(acc, stage1['accuracy']), kept=kept, frozen_before=frozen_before,
-                    note=None if frozen_before else "the model had nothing frozen (trained from scratch), so unfreezing "
+        save_stage(learn, name, overwrite=overwrite, step='finetune', arch=L['arch'], epochs=len(hist['epochs']),
+                   lr=f"slice({lo:.1e}, {hi:.1e})", freeze_to=freeze_to, stopped=hist['stopped'], **final)
+        cmp = compare_models(before, after, (stage1['stage'], name))
+        kept = 'stage-2' if keep == 'new' or cmp['better'] == name else 'stage-1'
+        if kept == 'stage-1': load_stage(learn, stage1['stage'])
+        return dict(lr_find=lr, lo=lo, hi=hi, why=why, rates=slice_rates(learn, lo, hi), freeze_to=freeze_to,
+                    history=hist, accuracy=after['accuracy'], stage1_accuracy=before['accuracy'],
+                    final_accuracy=after['accuracy'] if kept == 'stage-2' else before['accuracy'], kept=kept,
+                    stage=name, stage1=stage1['stage'], compare=cmp, before={k: before[k] for k in final}, after=final,
+                    frozen_before=L.get('frozen', 0),
+                    note=None if L.get('frozen') else "the model had nothing frozen (trained from scratch), so unfreezing "
                          "changed nothing; the slice still gives the early layers a smaller rate than the head")
-    return self._run('finetune', tune, epochs=epochs, lo=lo, hi=hi, num_it=num_it, stage=stage)
+    return self._run('finetune', tune, epochs=epochs, lo=lo, hi=hi, num_it=num_it, stage=stage, freeze_to=freeze_to,
+                     keep=keep, reuse_finder=reuse_finder, overwrite=overwrite)
+
+@patch
+def keep(self:Course, which:str):
+    "After fine-tuning: load 'stage-1' back (the lesson's advice when it got worse) or 'stage-2' (the fine-tuned one)."
+    from vision_course.train import load_stage
+    if 'finetune' not in self.results: raise StepOrderError("Fine-tune first (step 9); then choose which model to keep.")
+    if which not in ('stage-1', 'stage-2'): raise CourseError(f"Keep 'stage-1' or 'stage-2', not {which!r}.")
+    ft = self.results['finetune']
+    name = ft['stage1'] if which == 'stage-1' else ft['stage']
+    load_stage(self.results['learner']['learn'], name)
+    ft['kept'], ft['final_accuracy'] = which, ft['stage1_accuracy'] if which == 'stage-1' else ft['accuracy']
+    self.events.emit('kept', which=which, stage=name)
+    return ft
+
+@patch
+def demonstrate(self:Course, epochs:int=2, lr:float|None=None) -> dict:
+    "The lesson's warning: stage 1, everything unfrozen, `epochs` at the stage-1 rate; compared with stage 1, then put back."
+    from vision_course.train import train, load_stage, _snapshot, _restore
+    from vision_course.interpret import evaluate, compare_models
+    stage1 = self._stage1()
+    learn = self.results['learner']['learn']
+    lr = lr or stage1['lr']
+    self.stop.clear()
+    saved = _snapshot(learn)
+    frozen = [p.requires_grad for p in learn.model.parameters()]
+    try:
+        load_stage(learn, stage1['stage'])
+        learn.unfreeze()
+        before = evaluate(learn)
+        self.events.emit('demo', status='running', epochs=epochs, lr=lr)
+        hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='demo')
+        after = evaluate(learn)
+    finally:
+        _restore(learn, saved)
+        for p, g in zip(learn.model.parameters(), frozen): p.requires_grad_(g)
+    final = {k: after[k] for k in ('valid_loss', 'accuracy', 'error_rate')}
+    hist.update(final, stage=None)
+    self._record_run('demo', hist, lr=lr)
+    cmp = compare_models(before, after, (stage1['stage'], f'all layers at {lr:.0e}'))
+    worse = after['accuracy'] < before['accuracy'] or after['accuracy'] == before['accuracy'] and after['valid_loss'] > before['valid_loss']
+    self.demo_result = dict(history=hist, compare=cmp, lr=lr, epochs=epochs, worse=worse,
+                            before={k: before[k] for k in final}, after=final)
+    self.events.emit('demo', status='done', worse=worse)
+    return self.demo_result
 
 # %% ../nbs/06_course.ipynb #930f9be8
 @patch

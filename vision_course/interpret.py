@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['Interpretation', 'interpret']
+__all__ = ['Interpretation', 'interpret', 'evaluate', 'compare_models']
 
 # %% ../nbs/05_interpret.ipynb #d08dbe4e
 @dataclass
@@ -49,3 +49,32 @@ def interpret(learn, k:int=9) -> Interpretation:
                         probability=float(preds[i][pred]), actual_probability=float(preds[i][actual])))
     acc = float(np.trace(cm) / max(cm.sum(), 1))
     return Interpretation(classes, cm, top, acc, interp)
+
+# %% ../nbs/05_interpret.ipynb #ce678e5e
+def evaluate(learn) -> dict:
+    "Validation loss, accuracy, error rate, confusion matrix and per-image predictions of `learn` as it is now."
+    import torch
+    dl = learn.dls.valid.new(shuffle=False, drop_last=False)
+    with learn.no_bar(), learn.no_logging(): preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
+    n = len(learn.dls.vocab)
+    pred = preds.argmax(1).numpy()
+    cm = np.zeros((n, n), dtype=int)
+    np.add.at(cm, (targs.numpy(), pred), 1)
+    acc = float(np.trace(cm) / max(cm.sum(), 1))
+    return dict(valid_loss=float(losses.mean()) if len(losses) else float('nan'), accuracy=acc, error_rate=1 - acc,
+                confusion=cm, predicted=pred.tolist(), actual=targs.numpy().tolist(), classes=[str(c) for c in learn.dls.vocab])
+
+def compare_models(a:dict, b:dict, names=('stage-1', 'stage-2')) -> dict:
+    "Side by side: the numbers of evaluations `a` and `b`, images fixed and broken, and the mix-ups that changed."
+    if a['actual'] != b['actual']: raise ValueError("The two evaluations are not over the same validation images.")
+    rows = [dict(measure=m, **{names[0]: a[m], names[1]: b[m]}, change=b[m] - a[m]) for m in ('valid_loss', 'accuracy', 'error_rate')]
+    fixed = sum(p != t and q == t for p, q, t in zip(a['predicted'], b['predicted'], a['actual']))
+    broken = sum(p == t and q != t for p, q, t in zip(a['predicted'], b['predicted'], a['actual']))
+    cls, pairs = a['classes'], []
+    for i in range(len(cls)):
+        for j in range(len(cls)):
+            if i != j and a['confusion'][i, j] != b['confusion'][i, j]:
+                pairs.append(dict(actual=cls[i], predicted=cls[j], before=int(a['confusion'][i, j]), after=int(b['confusion'][i, j])))
+    pairs.sort(key=lambda r: (-abs(r['after'] - r['before']), r['actual'], r['predicted']))
+    better = b['accuracy'] > a['accuracy'] or b['accuracy'] == a['accuracy'] and b['valid_loss'] < a['valid_loss']
+    return dict(rows=rows, fixed=fixed, broken=broken, pairs=pairs, better=names[1] if better else names[0], names=tuple(names))

@@ -56,25 +56,11 @@ def loss_figure(stages:list, figsize=(7, 3.6)) -> Figure:
     ax.set_title('Loss while training')
     return fig
 
-# %% ../nbs/07_report.ipynb #cbf0fe64
-def lr_figure(lr:dict, lo:float|None=None, hi:float|None=None, figsize=(6, 3.6)) -> Figure:
-    "Loss against learning rate (log x), the suggestions as markers, and `slice(lo, hi)` as a shaded band."
-    fig = Figure(figsize=figsize)
-    ax = fig.add_subplot()
-    lrs, losses = lr['lrs'], lr['losses']
-    ax.plot(lrs, losses, color='C0', alpha=.35, lw=1, label='loss')
-    sm = smooth(losses, 0.9) if losses else []
-    ax.plot(lrs, sm, color='C0', label='smoothed')
-    ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('loss')
-    finite = [v for v in sm if math.isfinite(v)]
-    if finite: ax.set_ylim(min(finite) - .05 * abs(min(finite)), min(max(finite), 3 * finite[0] + 1e-9) * 1.1)
-    for i, (name, v) in enumerate((k, v) for k, v in lr.get('suggestions', {}).items() if v):
-        j = int(np.argmin(np.abs(np.log(np.asarray(lrs)) - math.log(v))))
-        ax.plot([v], [sm[j]], 'o', color=f'C{i+1}', label=f'{name} {v:.1e}')
-    if lo and hi:
-        ax.axvspan(lo, hi, color='C2', alpha=.15, label=f'slice({lo:.0e}, {hi:.0e})')
-    ax.legend(fontsize=7); ax.set_title('Learning-rate finder')
-    return fig
+# %% ../nbs/07_report.ipynb #36a79636
+def lr_figure(lr:dict, lo:float|None=None, hi:float|None=None) -> Figure:
+    "Loss against learning rate (log x), the suggestions as dots, and `slice(lo, hi)` as a hatched band."
+    from vision_course.lrfind import lr_plot
+    return lr_plot(lr, pick=(lo, hi) if lo and hi else None, pick_label='slice').fig
 
 # %% ../nbs/07_report.ipynb #dbc9a2e1
 def confusion_figure(cm, classes, figsize=None) -> Figure:

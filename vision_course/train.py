@@ -16,7 +16,7 @@ from .env import network_reachable
 
 # %% auto #0
 __all__ = ['ARCHS', 'METRICS', 'SUGGESTIONS', 'pretrained_weights_available', 'make_learner', 'learner_summary', 'EventCallback',
-           'train', 'progress_text', 'save_stage', 'load_stage', 'find_lr', 'pick_slice']
+           'train', 'progress_text', 'save_stage', 'load_stage', 'find_lr', 'pick_slice', 'slice_rates']
 
 # %% ../nbs/04_train.ipynb #817cb73b
 ARCHS = ('resnet18', 'resnet34', 'resnet50')
@@ -151,43 +151,112 @@ def load_stage(learn, name:str):
             raise CourseError(f"Stage {name!r} does not fit this learner (saved from another architecture?): {first}") from None
         raise CourseError(f"Stage {name!r} cannot be read ({f}): {first}. It may be damaged; load another stage.") from None
 
-# %% ../nbs/04_train.ipynb #69235d07
+# %% ../nbs/04_train.ipynb #acc40e27
+import copy, random
+from fastai.vision.all import LRFinder, ParamScheduler
+
 SUGGESTIONS = {'valley': valley, 'minimum': minimum, 'steep': steep, 'slide': slide}
 
+class _Finder(LRFinder):
+    "fastai's `LRFinder` schedule; the state is kept (and put back) by `find_lr`, not saved to a file."
+    def before_fit(self): ParamScheduler.before_fit(self); self.best_loss = math.inf
+    def after_batch(self):
+        if not math.isfinite(float(self.loss.detach())): raise CancelFitException()
+        super().after_batch()
+    def after_fit(self): self.learn.opt.zero_grad()
+
 class _LRPoints(Callback):
+    "Emit each finder batch as an `lr` event; stop when `stop` is set."
     order = Recorder.order + 1
-    def __init__(self, events): self.events, self.i = events, 0
+    def __init__(self, events, stop=None): self.events, self.stop, self.i, self.stopped = events, stop, 0, False
     def after_batch(self):
         if not self.training: return
         self.i += 1
         self.events.emit('lr', iteration=self.i, lr=float(self.opt.hypers[-1]['lr']),
                          loss=float(self.loss.detach()), smooth_loss=float(self.learn.smooth_loss))
+        if self.stop is not None and self.stop.is_set(): self.stopped = True; raise CancelFitException()
 
-def _suggest(lrs, losses, num_it):
+def _snapshot(learn) -> dict:
+    "Everything the finder changes, copied."
+    import torch, numpy as np
+    rec = learn.recorder
+    return dict(model=copy.deepcopy(learn.model.state_dict()),
+                opt=copy.deepcopy(learn.opt.state_dict()) if learn.opt is not None else None,
+                modes=[m.training for m in learn.model.modules()],
+                recorder={k: copy.copy(getattr(rec, k)) for k in ('lrs', 'iters', 'losses', 'values', 'hps') if hasattr(rec, k)},
+                smooth=copy.deepcopy(rec.smooth_loss.__dict__) if hasattr(rec, 'smooth_loss') else None,
+                rng=(torch.get_rng_state(), random.getstate(), np.random.get_state(),
+                     torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None))
+
+def _restore(learn, s:dict):
+    import torch, numpy as np
+    learn.model.load_state_dict(s['model'])
+    if s['opt'] is None: learn.opt = None
+    else: learn.opt.load_state_dict(s['opt'])
+    for m, t in zip(learn.model.modules(), s['modes']): m.training = t
+    rec = learn.recorder
+    for k, v in s['recorder'].items(): setattr(rec, k, v)
+    if s['smooth'] is not None: rec.smooth_loss.__dict__.update(s['smooth'])
+    t, r, n, c = s['rng']
+    torch.set_rng_state(t); random.setstate(r); np.random.set_state(n)
+    if c is not None: torch.cuda.set_rng_state_all(c)
+
+def _suggest(lrs, losses, num_it) -> tuple[dict, str|None]:
+    "fastai's four suggestions over the points `lr_find` would give them; `None` where one cannot be had, and why."
     import torch
+    a, b = num_it // 10, len(lrs) - 5
+    lrs, losses = lrs[a:b], losses[a:b]
+    bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
+    if bad is not None: lrs, losses = lrs[:bad], losses[:bad]
+    if len(lrs) < 5:
+        return {k: None for k in SUGGESTIONS}, (f"too few usable points ({len(lrs)}; the first tenth and the last five are "
+                                                "left out) to suggest a rate: the loss blew up almost at once, or the run was "
+                                                "too short. Lower the end rate or raise the number of steps.")
     out = {}
     for name, fn in SUGGESTIONS.items():
         try:
             v = fn(torch.tensor(lrs), torch.tensor(losses), num_it)[0]
             out[name] = None if v is None or not math.isfinite(v) else float(v)
         except Exception: out[name] = None
-    return out
+    missing = [k for k, v in out.items() if v is None]
+    return out, (f"no suggestion from {', '.join(missing)} on this curve" if missing else None)
 
-def find_lr(learn, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, events:Events|None=None) -> dict:
-    "Run fastai's lr finder; return learning rates, losses and the four suggestions, restoring the weights."
-    if len(learn.dls.train) == 0: raise DataError("The training set has no complete batch, so the lr finder has nothing to run on. Lower the batch size.")
+def find_lr(learn, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, events:Events|None=None,
+            stop:threading.Event|None=None) -> dict:
+    "Run the learning-rate finder; return rates, raw and smoothed losses, fastai's four suggestions and notes."
+    n = len(learn.dls.train)
+    if n == 0: raise DataError("The training set has no complete batch, so the lr finder has nothing to run on. "
+                               "Lower the batch size, or add images.")
+    if not 0 < start_lr < end_lr: raise CourseError(f"The finder needs 0 < start rate < end rate (got {start_lr:g} and {end_lr:g}).")
+    num_it = max(int(num_it), 6)  # fastai's minimum
     events = events or Events()
-    with learn.no_bar(), learn.no_logging(), learn.added_cbs(_LRPoints(events)):
-        learn.lr_find(start_lr=start_lr, end_lr=end_lr, num_it=num_it, show_plot=False)
-    rec = learn.recorder
-    lrs, losses = [float(x) for x in rec.lrs], [float(x) for x in rec.losses]
-    n = min(len(lrs), len(losses))
-    lrs, losses = lrs[:n], losses[:n]
-    sugg = _suggest(lrs, losses, num_it) if n >= 5 else {k: None for k in SUGGESTIONS}
-    events.emit('lr_done', points=n, suggestions=sugg)
-    return dict(lrs=lrs, losses=losses, suggestions=sugg)
+    pts, rows = _LRPoints(events, stop), []
+    grab = lambda ev: rows.append((ev.lr, ev.loss, ev.smooth_loss)) if ev.kind == 'lr' else None
+    events.subscribe(grab)
+    saved = _snapshot(learn)
+    t0 = time.perf_counter()
+    events.emit('lr_start', start_lr=start_lr, end_lr=end_lr, num_it=num_it, batches=n)
+    try:
+        with learn.no_bar(), learn.no_logging():
+            learn.fit(num_it // n + 1, cbs=[_Finder(start_lr, end_lr, num_it), pts])
+    finally:
+        events.unsubscribe(grab)
+        _restore(learn, saved)
+    lrs, losses, smooth = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+    sugg, why = _suggest(lrs, smooth, num_it)
+    notes = [why] if why else []
+    if n == 1: notes.append("The training set is a single batch, so every step of the finder saw the same images: the curve "
+                            "says little about the whole data. A smaller batch size gives more steps per pass.")
+    if pts.stopped: notes.append(f"Stopped after {len(rows)} of {num_it} steps.")
+    elif len(rows) < num_it:
+        notes.append(f"The finder stopped after {len(rows)} of {num_it} steps, at {lrs[-1]:.1e}, where the loss "
+                     + ("stopped being a number." if not all(map(math.isfinite, losses)) else "passed four times its best: higher rates diverge."))
+    res = dict(lrs=lrs, losses=losses, smooth=smooth, suggestions=sugg, notes=notes, start_lr=start_lr, end_lr=end_lr,
+               num_it=num_it, stopped=pts.stopped, seconds=time.perf_counter() - t0)
+    events.emit('lr_done', points=len(rows), suggestions=sugg, notes=notes, stopped=pts.stopped)
+    return res
 
-# %% ../nbs/04_train.ipynb #8c1b7d0e
+# %% ../nbs/04_train.ipynb #9e406fb8
 def pick_slice(suggestions:dict, stage1_lr:float) -> tuple[float, float, str]:
     "The rule-of-thumb `(lo, hi)` for the unfrozen stage, and a sentence saying how it was chosen."
     hi = stage1_lr / 10
@@ -199,3 +268,15 @@ def pick_slice(suggestions:dict, stage1_lr:float) -> tuple[float, float, str]:
         lo = hi / 10
         why = f"hi = stage-1 rate {stage1_lr:.0e} / 10; the finder gave no suggestion, so lo = hi / 10"
     return lo, hi, why
+
+# %% ../nbs/04_train.ipynb #1a1a5f66
+def slice_rates(learn_or_groups, lo:float|None, hi:float) -> list[float]:
+    "The maximum learning rate of each layer group under `slice(lo, hi)` (or one rate `hi` when `lo` is None)."
+    from fastai.torch_core import even_mults
+    n = learn_or_groups if isinstance(learn_or_groups, int) else len(_groups(learn_or_groups))
+    if lo is None: return [float(hi)] * n
+    if n == 1: return [float(hi)]
+    return [float(v) for v in even_mults(lo, hi, n)]
+
+def _groups(learn) -> list:
+    return learn.opt.param_lists if learn.opt is not None else learn.splitter(learn.model)
