@@ -11,7 +11,7 @@ import ipywidgets as W
 from .base import Panel
 
 # %% auto #0
-__all__ = ['rows_html', 'LiveView', 'TrainPanel', 'train_steps']
+__all__ = ['rows_html', 'LiveView', 'LRFinderView', 'TrainPanel', 'train_steps']
 
 # %% ../../nbs/16_ui_train.ipynb #f04fde2f
 def _fmt(v) -> str:
@@ -79,7 +79,44 @@ class LiveView(W.VBox):
         plot.mark(lambda ax, ax2: mark_axes(ax, verdict, log.history(), log.x_of_epoch, ax2))
         self._show(plot.png())
 
-# %% ../../nbs/16_ui_train.ipynb #56588066
+# %% ../../nbs/16_ui_train.ipynb #50ab7c2e
+class LRFinderView(W.VBox):
+    "The finder's live plot, then its suggestions with reasons; fed by `handle(ev)`."
+    def __init__(self, interval:float=0.3, budget:float=0.02):
+        from vision_course.lrfind import LRSink
+        self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%', display='none'))
+        self.plot.add_class('vc-lr-plot')
+        self.table, self.notes = W.HTML(), W.HTML()
+        self.sink = LRSink(self._show, interval, budget)
+        import threading
+        threading.Thread(target=self.sink.prepare, daemon=True).start()
+        self.redraws, self.result = 0, None
+        super().__init__([self.plot, self.table, self.notes])
+
+    def handle(self, ev):
+        "Take one finder event (`lr_start`, `lr`, `lr_done`; others are ignored)."
+        if ev.kind == 'lr_start': self.table.value = self.notes.value = ''; self.result = None
+        if ev.kind in ('lr_start', 'lr', 'lr_done'): self.sink(ev)
+
+    def _show(self, png:bytes):
+        self.plot.value = png
+        self.plot.layout.display = ''
+        self.redraws += 1
+
+    def show_result(self, res:dict, hide:bool=False, **marks):
+        "Redraw the finished curve with its marks (`LRPlot.mark`); list the suggestions unless `hide` (the quiz)."
+        from vision_course.lrfind import explain
+        self.result = res
+        p = self.sink.prepare().plot
+        with self.sink._lock:
+            p.update(res['lrs'], res['losses'], res['smooth'], res.get('start_lr'), res.get('end_lr'))
+            p.mark(res, hide=hide, **marks)
+            self._show(p.png())
+        rows = [dict(suggestion=r['name'], rate=f"{r['lr']:.1e}" if r['lr'] else '–', why=r['reason']) for r in explain(res)]
+        self.table.value = '' if hide else rows_html(rows).replace('text-align:right', 'text-align:left')
+        self.notes.value = ''.join(f'<div style="color:#9a6700">{html.escape(n)}</div>' for n in res.get('notes', []))
+
+# %% ../../nbs/16_ui_train.ipynb #7eefb830
 _BTN = W.Layout(width='12em')
 
 class TrainPanel(Panel):
@@ -101,7 +138,7 @@ class TrainPanel(Panel):
         self.stop_button = W.Button(description='Stop', button_style='danger', icon='stop', layout=_BTN, disabled=True)
         self.status = W.HTML()
         self.live = LiveView()
-        self.lr_plot = W.Image(format='png', layout=W.Layout(width='520px', max_width='100%', display='none'))
+        self.lr_view = LRFinderView()
         self.verdict = W.HTML()
         self.actions = W.HBox()
         self.stages = W.HTML()
@@ -112,7 +149,7 @@ class TrainPanel(Panel):
                  "the value below, then falls again within the run. One epoch is one pass over the training images. "
                  "The lesson's default maximum rate is 3e-3 (fastai 2's is 1e-3).")
         super().__init__([self.epochs, W.HBox([self.lr, self.find_button]), W.HBox([self.stage, self.replace]),
-                          W.HBox([self.train_button, self.stop_button]), self.status, self.live, self.lr_plot,
+                          W.HBox([self.train_button, self.stop_button]), self.status, self.live, self.lr_view,
                           self.verdict, self.actions,
                           W.HTML('<h4 style="margin:.6em 0 .2em 0">Saved stages</h4>'), self.stages,
                           W.HBox([self.stage_pick, self.load_button]),
@@ -123,11 +160,11 @@ class TrainPanel(Panel):
         self.find_button.on_click(self.guard(self._on_find))
         self.load_button.on_click(self.guard(self._on_load))
         self.stage_pick.observe(self.guard(lambda ch: self._sync_load()), 'value')
-        self._mine = False  # True while this panel's run is going: only then do training events reach the live view
+        self._mine = self._finding = False  # only this panel's own runs reach its live views
         course.events.subscribe(self._on_event)
         self.refresh()
 
-# %% ../../nbs/16_ui_train.ipynb #e64edce5
+# %% ../../nbs/16_ui_train.ipynb #62f55588
 from fastcore.basics import patch
 
 @patch
@@ -152,6 +189,8 @@ def refresh(self:TrainPanel, idle:bool=False):
 def _on_event(self:TrainPanel, ev):
     if ev.kind in ('fit_start', 'batch', 'epoch', 'fit_end'):
         if self._mine: self.live.handle(ev)
+    elif ev.kind in ('lr_start', 'lr', 'lr_done'):
+        if self._finding: self.lr_view.handle(ev)
     elif ev.kind == 'step' and ev.step == 'learner' and ev.status in ('done', 'failed'): self.refresh()
     elif ev.kind == 'stale' and 'learner' in ev.steps or ev.kind == 'step' and ev.step in ('source', 'labels', 'data', 'learner') and ev.status == 'running':
         if not self.busy: self.verdict.value, self.actions.children, self.status.value = '', [], ''
@@ -184,7 +223,7 @@ def _show_runs(self:TrainPanel):
              'seconds': f"{r['seconds']:.0f}"} for r in self.course.runs]
     self.runs.value = rows_html([{c: r.get(c, '') for c in cols} for r in rows]) or '<i>No runs yet.</i>'
 
-# %% ../../nbs/16_ui_train.ipynb #9a07d634
+# %% ../../nbs/16_ui_train.ipynb #52f23651
 @patch
 def _run_work(self:TrainPanel, work, done, training:bool=True):
     if self.busy: return False
@@ -244,7 +283,7 @@ def _trained(self:TrainPanel, hist:dict):
     if self.course.runs: self.course.runs[-1]['verdict'] = v.case
     self.show_verdict(v)
 
-# %% ../../nbs/16_ui_train.ipynb #a3f50749
+# %% ../../nbs/16_ui_train.ipynb #a87cb553
 _CASE_COLOUR = dict(too_high='#b00020', overfit='#9a6700', too_low='#9a6700', fine='#1a7f37', short='#555')
 
 @patch
@@ -299,7 +338,7 @@ def _free(self:TrainPanel) -> str:
     base = re.sub(r'-\d+$', '', base) if re.search(r'^stage-\d+-\d+$', base) else base
     return free_stage_name(self.course.workdir, base)
 
-# %% ../../nbs/16_ui_train.ipynb #d7057f7a
+# %% ../../nbs/16_ui_train.ipynb #697d437a
 @patch
 def _on_find(self:TrainPanel, _=None, fresh:bool=False):
     if self.find_button.disabled and not fresh or self.busy: return
@@ -309,20 +348,19 @@ def _on_find(self:TrainPanel, _=None, fresh:bool=False):
     c = self.course
     self.say("A fresh learner, then the learning-rate finder (40 short steps)…" if fresh else "Running the learning-rate finder (40 short steps)…")
     def work():
-        from vision_course.train import find_lr
         if fresh: c.learner(**c.params['learner'])
-        return find_lr(c.results['learner']['learn'], num_it=40)
+        self._finding = True
+        try: return c.find_lr(num_it=40)
+        finally: self._finding = False
     def done(res):
-        from vision_course.report import lr_figure, png_bytes
         s = res['suggestions']
         pick = s.get('valley') or s.get('minimum')
-        self.lr_plot.value = png_bytes(lr_figure(res), dpi=72)
-        self.lr_plot.layout.display = ''
+        self.lr_view.show_result(res)
         if pick:
             self.lr.value = float(f'{pick:.2g}')
-            self.say(f"The finder suggests {pick:.1e} (valley: where the loss falls fastest before its minimum); "
+            self.say(f"The finder suggests {pick:.1e} (fastai's 'valley': a point along the longest stretch where the loss keeps falling); "
                      "the rate is set to it. Press Train.", 'ok')
-        else: self.say("The finder could not suggest a rate on this data (too few points); keep 3e-3 or read the plot.", 'warn')
+        else: self.say("The finder could not suggest a rate on this data (see below); keep 3e-3 or read the plot.", 'warn')
     self._run_work(work, done, training=False)
 
 @patch
@@ -335,7 +373,7 @@ def _on_load(self:TrainPanel, _=None):
     self.say(f"Loaded '{name}': the model is as it was when that stage was saved.", 'ok')
     self.refresh()
 
-# %% ../../nbs/16_ui_train.ipynb #2b7f494a
+# %% ../../nbs/16_ui_train.ipynb #18f0411d
 def train_steps(course=None, mode:str='notebook', **kwargs):
     "Steps 2–6 over one course: the data steps, then the learner and training panels."
     from vision_course.ui.data import DataSteps
