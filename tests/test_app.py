@@ -158,3 +158,60 @@ def test_train_app_live_plot_and_stop(train_server):
         assert '✓ 6. Train' in body
         _shot(page, 'train-stopped.png')
         b.close()
+
+
+@pytest.fixture
+def finetune_server():
+    yield from _serve('finetune')
+
+
+def _slider(page, label, nth=0):
+    "The handle of the `nth` visible slider whose label is `label` (keyboard moves it as a learner's arrow keys would)."
+    box = page.locator('.widget-slider').filter(has=page.locator('label', has_text=re.compile(f'^{label}$'))).filter(visible=True)
+    return box.nth(nth).locator('.noUi-handle')
+
+
+def test_finetune_app_finder_picker_compare(finetune_server):
+    "Step 9 in the browser: a short stage 1, the live lr finder, the picker moved, fine-tuning, the comparison, reload."
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = _open_with_sample(b, finetune_server)
+        page.get_by_role('button', name='Label the images').click()
+        page.get_by_text('Labelled 1,797 images in 10 classes').wait_for(timeout=60_000)
+        page.get_by_role('button', name='Build the DataLoaders').click()
+        page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
+        page.get_by_role('button', name='Create the learner').click()
+        page.get_by_text('layer groups').first.wait_for(timeout=120_000)
+        epochs = _slider(page, 'Epochs', 0)  # the training panel's: 4 epochs down to 1
+        epochs.focus()
+        for _ in range(3): epochs.press('ArrowLeft')
+        page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
+        page.get_by_text('Done: finished 1 epoch').wait_for(timeout=300_000)
+        page.get_by_text('Ready: run the finder').wait_for(timeout=30_000)
+        # the finder: its plot appears while it runs, then the suggestions with their reasons
+        page.get_by_role('button', name=re.compile(r'Run the finder')).click()
+        page.locator('img.vc-lr-plot').filter(visible=True).first.wait_for(timeout=60_000)
+        assert 'The finder ran' not in page.inner_text('body')  # drawn before the finder ended
+        page.get_by_text('The finder ran').wait_for(timeout=180_000)
+        body = page.inner_text('body')
+        assert 'longest stretch where the loss keeps going down' in body and 'rule of thumb' in body
+        code = page.get_by_text(re.compile(r'learn\.fit_one_cycle\(2, slice\('))
+        before = code.inner_text()
+        lo = _slider(page, r'lo \(first group\)')
+        lo.focus()
+        for _ in range(10): lo.press('ArrowLeft')  # ten steps of 0.05 decades: half a decade lower
+        page.wait_for_function("t => !document.body.innerText.includes(t)", arg=before, timeout=30_000)
+        after = page.get_by_text(re.compile(r'learn\.fit_one_cycle\(2, slice\(')).inner_text()
+        assert after != before, (before, after)
+        _shot(page, 'finetune-picked.png')
+        ep = _slider(page, 'Epochs', 1)  # the fine-tune panel's: 2 epochs down to 1
+        ep.focus(); ep.press('ArrowLeft')
+        page.get_by_role('button', name=re.compile(r'Fine-tune$')).click()
+        page.get_by_text(re.compile(r"Saved as .stage-2")).wait_for(timeout=300_000)
+        body = page.inner_text('body')
+        assert 'validation images fixed' in body and '✓ 9. Fine-tune' in body
+        _shot(page, 'finetune-compared.png')
+        page.get_by_role('button', name=re.compile(r'Reload stage 1')).click()
+        page.get_by_text(re.compile(r"The model is .stage-1. again")).wait_for(timeout=60_000)
+        b.close()

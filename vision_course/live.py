@@ -80,7 +80,7 @@ class RunLog:
                     stopped=self.stopped, planned_epochs=self.epochs_planned, batches_per_epoch=self.batches_per_epoch,
                     lr=max(self.lrs) if self.lrs else None)
 
-# %% ../nbs/04c_live.ipynb #5809f317
+# %% ../nbs/04c_live.ipynb #b0792310
 def _thin(xs, ys, most:int=600):
     step = max(1, math.ceil(len(xs) / most))
     if step == 1: return xs, ys
@@ -118,7 +118,7 @@ class LossPlot:
         top = max(finite) if finite else 1.0
         if log.smooth and math.isfinite(log.smooth[0]): top = min(top, 4 * max(log.smooth[0], 1e-3))  # a spike must not flatten the rest
         self.ax.set_ylim(0, top * 1.08 if top > 0 else 1)
-        self.ax.set_xlim(0, max(log.total, len(log.iterations), 1))
+        self.ax.set_xlim(0, 1.03 * max(log.total, len(log.iterations), 1))  # room for the last epoch's markers
         for a in self.extra: a.remove()
         self.extra = []
         self.ax.set_title(title if title is not None else _title(log), fontsize=10)

@@ -71,16 +71,16 @@ def judge_pick(lo:float, hi:float, res:dict, stage1_lr:float) -> dict:
         score, "Far from the rule of thumb: train with it and compare, that is how the rule was found.")
     return dict(score=score, verdict=verdict, lines=lines, rule=rule)
 
-# %% ../nbs/04d_lrfind.ipynb #894f8d77
+# %% ../nbs/04d_lrfind.ipynb #dda2263d
 _COLOURS = dict(valley='C1', minimum='C2', steep='C3', slide='C4')
 
 class LRPlot:
     "Loss against learning rate (log x), redrawn in place; `png()` gives its picture."
-    def __init__(self, figsize=(7.2, 3.4), dpi:int=72):
+    def __init__(self, figsize=(8.8, 3.4), dpi:int=72):
         from matplotlib.figure import Figure
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         self.dpi, self.fig = dpi, Figure(figsize=figsize)
-        self.fig.subplots_adjust(left=.09, right=.97, bottom=.15, top=.9)
+        self.fig.subplots_adjust(left=.075, right=.72, bottom=.15, top=.9)  # the legend goes on the right, off the curve
         FigureCanvasAgg(self.fig)
         self.ax = ax = self.fig.add_subplot()
         self.raw, = ax.plot([], [], color='C0', alpha=.3, lw=.8, label='loss (each batch)')
@@ -117,7 +117,7 @@ class LRPlot:
             add(ax.axvspan(pick[0], pick[1], facecolor='none', edgecolor='C3', hatch='//', lw=1.2, alpha=.7,
                            label=f'{pick_label}({pick[0]:.0e}, {pick[1]:.0e})'))
         if stage1_lr: add(ax.axvline(stage1_lr, color='grey', ls=':', lw=1, label=f'stage-1 rate {stage1_lr:.0e}'))
-        add(ax.legend(fontsize=7, loc='upper left'))
+        add(ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1.0), borderaxespad=0))
 
     def png(self) -> bytes:
         buf = io.BytesIO()

@@ -79,12 +79,12 @@ class LiveView(W.VBox):
         plot.mark(lambda ax, ax2: mark_axes(ax, verdict, log.history(), log.x_of_epoch, ax2))
         self._show(plot.png())
 
-# %% ../../nbs/16_ui_train.ipynb #50ab7c2e
+# %% ../../nbs/16_ui_train.ipynb #12c6edb2
 class LRFinderView(W.VBox):
     "The finder's live plot, then its suggestions with reasons; fed by `handle(ev)`."
     def __init__(self, interval:float=0.3, budget:float=0.02):
         from vision_course.lrfind import LRSink
-        self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%', display='none'))
+        self.plot = W.Image(format='png', layout=W.Layout(width='800px', max_width='100%', display='none'))
         self.plot.add_class('vc-lr-plot')
         self.table, self.notes = W.HTML(), W.HTML()
         self.sink = LRSink(self._show, interval, budget)
