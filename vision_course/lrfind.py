@@ -71,8 +71,9 @@ def judge_pick(lo:float, hi:float, res:dict, stage1_lr:float) -> dict:
         score, "Far from the rule of thumb: train with it and compare, that is how the rule was found.")
     return dict(score=score, verdict=verdict, lines=lines, rule=rule)
 
-# %% ../nbs/04d_lrfind.ipynb #dda2263d
+# %% ../nbs/04d_lrfind.ipynb #2d8e7b5f
 _COLOURS = dict(valley='C1', minimum='C2', steep='C3', slide='C4')
+_SHORT = dict(valley='in the longest descent', minimum='lowest loss ÷ 10', steep='steepest fall', slide='where the slope settles')
 
 class LRPlot:
     "Loss against learning rate (log x), redrawn in place; `png()` gives its picture."
@@ -110,7 +111,7 @@ class LRPlot:
             for name, v in res.get('suggestions', {}).items():
                 if not v or not res.get('lrs'): continue
                 y = res['smooth'][_nearest(res['lrs'], v)]
-                add(ax.plot([v], [y], 'o', color=_COLOURS.get(name, 'k'), ms=7, label=f'{name} {v:.1e}', zorder=5)[0])
+                add(ax.plot([v], [y], 'o', color=_COLOURS.get(name, 'k'), ms=7, label=f'{name} {v:.1e}: {_SHORT.get(name, "")}', zorder=5)[0])
         if rule and not hide:
             add(ax.axvspan(rule['lo'], rule['hi'], color='C2', alpha=.13, label=f"rule of thumb slice({rule['lo']:.0e}, {rule['hi']:.0e})"))
         if pick:
