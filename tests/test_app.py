@@ -122,6 +122,16 @@ def test_data_app_walks_steps_2_to_4(data_server):
         b.close()
 
 
+def _to_learner(page):
+    "Steps 3-5 with their defaults: label by folder, build the DataLoaders, create the learner."
+    page.get_by_role('button', name='Label the images').click()
+    page.get_by_text('Labelled 1,797 images in 10 classes').wait_for(timeout=60_000)
+    page.get_by_role('button', name='Build the DataLoaders').click()
+    page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
+    page.get_by_role('button', name='Create the learner').click()
+    page.get_by_text('layer groups').first.wait_for(timeout=120_000)
+
+
 @pytest.fixture
 def train_server():
     yield from _serve('train')
@@ -133,12 +143,7 @@ def test_train_app_live_plot_and_stop(train_server):
     with sync_playwright() as p:
         b = _browser(p)
         page = _open_with_sample(b, train_server)
-        page.get_by_role('button', name='Label the images').click()
-        page.get_by_text('Labelled 1,797 images in 10 classes').wait_for(timeout=60_000)
-        page.get_by_role('button', name='Build the DataLoaders').click()
-        page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
-        page.get_by_role('button', name='Create the learner').click()
-        page.get_by_text('layer groups').first.wait_for(timeout=120_000)
+        _to_learner(page)
         page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
         # the live plot is an Image widget, shown at its first drawing; each redraw gives its <img> a new source
         plot = page.locator('img.vc-live-plot')
@@ -177,12 +182,7 @@ def test_finetune_app_finder_picker_compare(finetune_server):
     with sync_playwright() as p:
         b = _browser(p)
         page = _open_with_sample(b, finetune_server)
-        page.get_by_role('button', name='Label the images').click()
-        page.get_by_text('Labelled 1,797 images in 10 classes').wait_for(timeout=60_000)
-        page.get_by_role('button', name='Build the DataLoaders').click()
-        page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
-        page.get_by_role('button', name='Create the learner').click()
-        page.get_by_text('layer groups').first.wait_for(timeout=120_000)
+        _to_learner(page)
         epochs = _slider(page, 'Epochs', 0)  # the training panel's: 4 epochs down to 1
         epochs.focus()
         for _ in range(3): epochs.press('ArrowLeft')

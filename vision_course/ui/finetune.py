@@ -88,7 +88,7 @@ class FinetunePanel(Panel):
         course.events.subscribe(self._on_event)
         self.refresh()
 
-# %% ../../nbs/17_ui_finetune.ipynb #83182846
+# %% ../../nbs/17_ui_finetune.ipynb #ec7a1968
 from fastcore.basics import patch
 
 @patch
@@ -112,8 +112,12 @@ def refresh(self:FinetunePanel, idle:bool=False):
         self.base.value = "<i>Train and save a first stage (step 6) first.</i>"
         if not busy and self.error is None: self.say("Waiting for stage 1 (step 6).")
         return
+    L = self.course.results.get('learner') or {}
     self.base.value = (f"Starting point: <b>{html.escape(s1['stage'])}</b>, accuracy {s1['accuracy']:.3f}, "
-                       f"valid loss {s1['valid_loss']:.3f}, trained at {s1['lr']:.1e}.")
+                       f"valid loss {s1['valid_loss']:.3f}, trained at {s1['lr']:.1e}."
+                       + ("" if L.get('frozen') else "<br><span style='color:#555'>This model started from random weights, "
+                          "so stage 1 already trained every layer and unfreezing changes nothing; the slice still lets the "
+                          "first layers move less than the last.</span>"))
     self._freeze_options()
     if not busy:
         from vision_course.core import free_stage_name
