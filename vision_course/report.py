@@ -130,7 +130,7 @@ def summary(course) -> dict:
 
 def _jsonable(d): return json.loads(json.dumps(d, default=str))
 
-# %% ../nbs/07_report.ipynb #e241e337
+# %% ../nbs/07_report.ipynb #eab0e8a4
 def _img(fig, alt): return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png_bytes(fig)).decode()}">'
 
 def _table(header, rows):
@@ -164,6 +164,13 @@ def report_html(course) -> str:
         parts += ['<h2>Fine-tuning</h2>', f"<p>{html.escape(ft['why'])}. Stage 1 accuracy {ft['stage1_accuracy']:.3f}, "
                   f"after fine-tuning {ft['accuracy']:.3f}: kept {ft['kept']}.</p>" + (f"<p>{html.escape(ft['note'])}.</p>" if ft['note'] else ''),
                   _img(lr_figure(ft['lr_find'], ft['lo'], ft['hi']), 'learning-rate finder')]
+        c = ft.get('compare')
+        if c:
+            a, b = c['names']
+            parts += [f"<h3>{html.escape(a)} and {html.escape(b)} side by side</h3>",
+                      _table(('', a, b, 'change'), [(r['measure'].replace('_', ' '), f"{r[a]:.4f}", f"{r[b]:.4f}", f"{r['change']:+.4f}") for r in c['rows']]),
+                      f"<p>{c['fixed']} validation images fixed (wrong before, right after), {c['broken']} broken (right before, wrong after).</p>"]
+            if c['pairs']: parts.append(_table(('actual', 'predicted', 'before', 'after'), [(p['actual'], p['predicted'], p['before'], p['after']) for p in c['pairs'][:10]]))
     style = ('body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}'
              'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}img{max-width:100%}')
     return f'<!doctype html><html><head><meta charset="utf-8"><title>vision-course demo</title><style>{style}</style></head><body>{"".join(parts)}</body></html>'
