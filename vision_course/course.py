@@ -21,7 +21,7 @@ TITLES = dict(environment='1. Import', source='2. Data source', labels='3. Label
 NEEDS = dict(environment=(), source=(), labels=('source',), data=('labels',), learner=('data',), train=('learner',),
              interpret=('train',), confused=('interpret',), finetune=('train',))
 
-# %% ../nbs/06_course.ipynb #6a8d2935
+# %% ../nbs/06_course.ipynb #dde12067
 class Course:
     "The state of one learner's walk through the nine steps."
     def __init__(self, workdir=None, events:Events|None=None):
@@ -43,6 +43,7 @@ class Course:
         for need in NEEDS[step]:
             if need not in self.results:
                 raise StepOrderError(f"Step '{TITLES[step]}' needs '{TITLES[need]}' first.")
+        if step in STEPS[:STEPS.index('train') + 1]: self.lr_found = None  # a finder curve belongs to one model
         self.invalidate(step)
         self.results.pop(step, None)
         self.events.emit('step', step=step, status='running', params=params)
@@ -174,11 +175,23 @@ def confused(self:Course, min_val:int=1):
     "Step 8: the pairs of classes mixed up at least `min_val` times."
     return self._run('confused', lambda min_val: self.results['interpret'].most_confused(min_val), min_val=min_val)
 
-# %% ../nbs/06_course.ipynb #859087bd
+# %% ../nbs/06_course.ipynb #648d0254
 @patch
 def _stage1(self:Course) -> dict:
     if 'train' not in self.results: raise StepOrderError("Train a first stage (step 6) before fine-tuning.")
     return self.results['train']
+
+def _freeze_as(learn, k:int):
+    "Freeze the first `k` layer groups (0: unfreeze everything)."
+    if k: learn.freeze_to(k)
+    else: learn.unfreeze()
+
+@patch
+def _stage1_freeze(self:Course) -> int:
+    "How stage 1 was trained: the body frozen (all groups but the head) with ImageNet weights, nothing frozen without."
+    from vision_course.train import _groups
+    L = self.results['learner']
+    return len(_groups(L['learn'])) - 1 if L.get('frozen') else 0
 
 @patch
 def prepare_finetune(self:Course, freeze_to:int=0) -> dict:
@@ -190,8 +203,7 @@ def prepare_finetune(self:Course, freeze_to:int=0) -> dict:
         raise CourseError(f"This model has {n} layer groups: keep between 0 and {n - 1} of them frozen (got {freeze_to}).")
     load_stage(learn, stage1['stage'])
     if 'finetune' in self.results: self.invalidate('confused')
-    if freeze_to: learn.freeze_to(freeze_to)
-    else: learn.unfreeze()
+    _freeze_as(learn, freeze_to)
     return dict(freeze_to=freeze_to, groups=n, stage=stage1['stage'], **learner_summary(learn))
 
 @patch
@@ -210,7 +222,9 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
     from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, free_stage_name, slice_rates, stage_file, StageExistsError
     from vision_course.interpret import evaluate, compare_models
     if keep not in ('better', 'new'): raise CourseError(f"keep must be 'better' or 'new', not {keep!r}.")
+    if lo and hi and lo > hi: raise CourseError(f"The lower end of the slice ({lo:.1e}) is above the upper end ({hi:.1e}).")
     stage1 = self._stage1()
+    if stage == stage1['stage']: raise CourseError(f"{stage!r} is stage 1 itself; save the fine-tuned model under another name.")
     L = self.results['learner']
     learn = L['learn']
     if stage and stage_file(learn, stage).exists() and not overwrite:
@@ -222,6 +236,9 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
         self.prepare_finetune(freeze_to)
         before = evaluate(learn)
         lr = found or find_lr(learn, num_it=num_it, events=self.events, stop=self.stop)
+        if lr.get('stopped') and not found:
+            load_stage(learn, stage1['stage']); _freeze_as(learn, self._stage1_freeze())
+            raise CourseError("Stopped while the lr finder ran: nothing was trained, stage 1 is loaded again.")
         plo, phi, why = pick_slice(lr['suggestions'], stage1['lr'])
         lo, hi = lo or plo, hi or phi
         if lo > hi: raise CourseError(f"The lower end of the slice ({lo:.1e}) is above the upper end ({hi:.1e}).")
@@ -236,7 +253,7 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
                    lr=f"slice({lo:.1e}, {hi:.1e})", freeze_to=freeze_to, stopped=hist['stopped'], **final)
         cmp = compare_models(before, after, (stage1['stage'], name))
         kept = 'stage-2' if keep == 'new' or cmp['better'] == name else 'stage-1'
-        if kept == 'stage-1': load_stage(learn, stage1['stage'])
+        if kept == 'stage-1': load_stage(learn, stage1['stage']); _freeze_as(learn, self._stage1_freeze())
         return dict(lr_find=lr, lo=lo, hi=hi, why=why, rates=slice_rates(learn, lo, hi), freeze_to=freeze_to,
                     history=hist, accuracy=after['accuracy'], stage1_accuracy=before['accuracy'],
                     final_accuracy=after['accuracy'] if kept == 'stage-2' else before['accuracy'], kept=kept,
@@ -255,7 +272,9 @@ def keep(self:Course, which:str):
     if which not in ('stage-1', 'stage-2'): raise CourseError(f"Keep 'stage-1' or 'stage-2', not {which!r}.")
     ft = self.results['finetune']
     name = ft['stage1'] if which == 'stage-1' else ft['stage']
-    load_stage(self.results['learner']['learn'], name)
+    learn = self.results['learner']['learn']
+    load_stage(learn, name)
+    _freeze_as(learn, self._stage1_freeze() if which == 'stage-1' else ft['freeze_to'])  # trainable as that model was trained
     ft['kept'], ft['final_accuracy'] = which, ft['stage1_accuracy'] if which == 'stage-1' else ft['accuracy']
     self.events.emit('kept', which=which, stage=name)
     return ft
@@ -271,6 +290,7 @@ def demonstrate(self:Course, epochs:int=2, lr:float|None=None) -> dict:
     self.stop.clear()
     saved = _snapshot(learn)
     frozen = [p.requires_grad for p in learn.model.parameters()]
+    fidx = learn.opt.frozen_idx if learn.opt is not None else None
     try:
         load_stage(learn, stage1['stage'])
         learn.unfreeze()
@@ -281,6 +301,7 @@ def demonstrate(self:Course, epochs:int=2, lr:float|None=None) -> dict:
     finally:
         _restore(learn, saved)
         for p, g in zip(learn.model.parameters(), frozen): p.requires_grad_(g)
+        if fidx is not None and learn.opt is not None: learn.opt.frozen_idx = fidx
     final = {k: after[k] for k in ('valid_loss', 'accuracy', 'error_rate')}
     hist.update(final, stage=None)
     self._record_run('demo', hist, lr=lr)

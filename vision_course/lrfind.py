@@ -35,7 +35,7 @@ def explain(res:dict) -> list[dict]:
         rows.append(dict(name=name, lr=v, loss=loss, reason=reason if v else "no suggestion on this curve"))
     return rows
 
-# %% ../nbs/04d_lrfind.ipynb #9d016369
+# %% ../nbs/04d_lrfind.ipynb #5470966b
 def rule_of_thumb(res:dict, stage1_lr:float) -> dict:
     "The lessons' rule for the unfrozen stage as `dict(lo, hi, why)`."
     from vision_course.train import pick_slice
@@ -45,16 +45,16 @@ def rule_of_thumb(res:dict, stage1_lr:float) -> dict:
 def _ratio_words(mine:float, ref:float, what:str) -> tuple[str, bool]:
     r = mine / ref
     if 1 / 3 <= r <= 3: return f"your {what} {mine:.1e} agrees with the rule's {ref:.1e} (within a factor of 3)", True
-    return f"your {what} {mine:.1e} is {r:.0f}× the rule's {ref:.1e}" if r > 1 else \
-           f"your {what} {mine:.1e} is {1 / r:.0f}× below the rule's {ref:.1e}", False
+    return f"your {what} {mine:.1e} is {r:.1f}× the rule's {ref:.1e}" if r > 1 else \
+           f"your {what} {mine:.1e} is {1 / r:.1f}× below the rule's {ref:.1e}", False
 
 def judge_pick(lo:float, hi:float, res:dict, stage1_lr:float) -> dict:
     "Compare a learner's `slice(lo, hi)` with the rule of thumb and with the curve; `dict(score, lines, rule)`."
     rule = rule_of_thumb(res, stage1_lr)
-    lines, score = [], 0
+    lines, agree, careful = [], 0, False
     for mine, ref, what in ((hi, rule['hi'], 'upper end'), (lo, rule['lo'], 'lower end')):
         text, ok = _ratio_words(mine, ref, what)
-        lines.append(text); score += ok
+        lines.append(text); agree += ok
     sm, lrs = res.get('smooth') or [], res.get('lrs') or []
     finite = [(l, v) for l, v in zip(lrs, sm) if math.isfinite(v)]
     if finite:
@@ -62,14 +62,15 @@ def judge_pick(lo:float, hi:float, res:dict, stage1_lr:float) -> dict:
         if hi >= best:
             lines.append(f"careful: your upper end is at or past the rate where the loss is lowest ({best:.1e}); the "
                          "head would be trained at a rate the curve says is already too high")
-            score -= 1
+            careful = True
     if hi >= stage1_lr:
         lines.append(f"your upper end is not below the first stage's rate ({stage1_lr:.1e}): the lesson warns that "
                      "training everything this fast can undo what stage 1 learned")
     if hi / lo > 1e4: lines.append("the spread is very wide: the first layers would hardly move at all")
-    verdict = {2: "Good pick: it agrees with the rule of thumb.", 1: "Half right: one end agrees with the rule of thumb."}.get(
-        score, "Far from the rule of thumb: train with it and compare, that is how the rule was found.")
-    return dict(score=score, verdict=verdict, lines=lines, rule=rule)
+    verdict = {2: "Good pick: both ends agree with the rule of thumb.", 1: "Half right: one end agrees with the rule of thumb."}.get(
+        agree, "Far from the rule of thumb: train with it and compare, that is how the rule was found.")
+    if careful: verdict += " But see the warning about the upper end."
+    return dict(score=agree - careful, agree=agree, careful=careful, verdict=verdict, lines=lines, rule=rule)
 
 # %% ../nbs/04d_lrfind.ipynb #2d8e7b5f
 _COLOURS = dict(valley='C1', minimum='C2', steep='C3', slide='C4')

@@ -12,7 +12,7 @@ import ipywidgets as W
 # %% auto #0
 __all__ = ['Panel', 'click', 'set_value']
 
-# %% ../../nbs/09_ui_base.ipynb #b9b81f3a
+# %% ../../nbs/09_ui_base.ipynb #6bd2d938
 _COLOURS = dict(info='#444', ok='#1a7f37', warn='#9a6700', error='#b00020')
 
 class Panel(W.VBox):
@@ -47,9 +47,18 @@ class Panel(W.VBox):
     @property
     def busy(self) -> bool: return self._thread is not None and self._thread.is_alive()
 
+    def check_free(self):
+        "Raise `CourseError` if another panel of the same course has work running (one learner, one piece of work at a time)."
+        from vision_course.core import CourseError
+        w = getattr(getattr(self, 'course', None), '_worker', None)
+        if w is not None and w.is_alive() and w is not self._thread:
+            raise CourseError("Another step is still running (training, the lr finder or a data step). Wait for it to "
+                              "end, or press its Stop button.")
+
     def start(self, work, done=None) -> bool:
         "Run `work()` in a background thread, then `done(result)`; errors go to the panel. False if already busy."
         if self.busy: return False
+        self.check_free()
         self.error = None
         def run():
             try:
@@ -57,6 +66,7 @@ class Panel(W.VBox):
                 if done is not None: done(res)
             except Exception as e: self.fail(e)
         self._thread = threading.Thread(target=run, daemon=True)
+        if getattr(self, 'course', None) is not None: self.course._worker = self._thread
         self._thread.start()
         return True
 

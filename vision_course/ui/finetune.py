@@ -14,7 +14,7 @@ from .train import LiveView, LRFinderView, rows_html
 # %% auto #0
 __all__ = ['FinetunePanel', 'finetune_steps']
 
-# %% ../../nbs/17_ui_finetune.ipynb #1a721398
+# %% ../../nbs/17_ui_finetune.ipynb #d9916f72
 _BTN = W.Layout(width='13em')
 _H = lambda t: W.HTML(f'<h4 style="margin:.7em 0 .2em 0">{t}</h4>')
 
@@ -81,14 +81,15 @@ class FinetunePanel(Panel):
         self.lo.observe(self.guard(lambda ch: self._on_slider('lo')), 'value')
         self.hi.observe(self.guard(lambda ch: self._on_slider('hi')), 'value')
         self.quiz.observe(self.guard(lambda ch: self._on_quiz()), 'value')
-        self.freeze.observe(self.guard(lambda ch: self._show_trains()), 'value')
+        self.freeze.observe(self.guard(lambda ch: (self._show_trains(), self._sync_pick())), 'value')
+        self.epochs.observe(self.guard(lambda ch: self._sync_pick()), 'value')
         self._mine = self._finding = False
         self.found = self.found_freeze = None
         self.revealed = False
         course.events.subscribe(self._on_event)
         self.refresh()
 
-# %% ../../nbs/17_ui_finetune.ipynb #ec7a1968
+# %% ../../nbs/17_ui_finetune.ipynb #5c5e73a0
 from fastcore.basics import patch
 
 @patch
@@ -134,7 +135,7 @@ def _freeze_options(self:FinetunePanel):
     if L is None: return
     n = len(_groups(L['learn']))
     names = ['everything (unfreeze)'] + [f'all but the first {k} layer group{"s" * (k > 1)} (freeze_to({k}))' for k in range(1, n - 1)] \
-            + ([f'only the head, as in stage 1 (freeze_to({n - 1}))'] if n > 1 else [])
+            + ([f'only the head (freeze_to({n - 1}))' + (', as in stage 1' if L.get('frozen') else '')] if n > 1 else [])
     opts = list(zip(names, range(n)))
     if list(self.freeze.options) != opts:
         keep = self.freeze.value if self.freeze.value < n else 0
@@ -160,18 +161,29 @@ def _on_event(self:FinetunePanel, ev):
     elif ev.kind in ('fit_start', 'batch', 'epoch', 'fit_end'):
         if self._mine: self.live.handle(ev)
     elif ev.kind == 'stale' and ('train' in ev.steps or 'learner' in ev.steps):
-        if not self.busy:
-            self.found = None; self.compare.value = self.demo.value = self.feedback.value = ''
-            self.compare_plot.layout.display = 'none'
-            self.say("Stage 1 changed: run the finder again.", 'warn')
+        if not self.busy: self._forget("Stage 1 changed: run the finder again.")
         self.refresh()
-    elif ev.kind == 'step' and ev.step in ('train', 'learner') and ev.status in ('done', 'failed'): self.refresh()
-    elif ev.kind in ('kept', 'loaded'): self.refresh()
+    elif ev.kind == 'step' and ev.step in ('train', 'learner') and ev.status in ('done', 'failed'):
+        if ev.status == 'done' and not self.busy: self._forget("Stage 1 changed: run the finder again.")
+        self.refresh()
+    elif ev.kind == 'loaded':
+        if not self.busy: self._forget(f"Stage '{ev.stage}' was loaded: train a stage 1 (step 6) to fine-tune from.")
+        self.refresh()
+    elif ev.kind == 'kept': self.refresh()
 
-# %% ../../nbs/17_ui_finetune.ipynb #c02cd5e5
+@patch
+def _forget(self:FinetunePanel, why:str):
+    "The finder's curve and the comparison no longer match the model: clear them."
+    if self.found is None and not self.compare.value: return
+    self.found = None; self.compare.value = self.demo.value = self.feedback.value = ''
+    self.compare_plot.layout.display = 'none'
+    self.say(why, 'warn')
+
+# %% ../../nbs/17_ui_finetune.ipynb #74e07782
 @patch
 def _run_work(self:FinetunePanel, work, done, training:bool=False, finding:bool=False):
     if self.busy: return False
+    self.check_free()
     for b in (self.find_button, self.tune_button, self.demo_button, self.rule_button, self.check_button, self.keep1, self.keep2):
         b.disabled = True
     self.stop_button.disabled = False
@@ -269,15 +281,17 @@ def _on_slider(self:FinetunePanel, which:str):
 
 @patch
 def pick(self:FinetunePanel) -> tuple[float, float]:
-    "The slice the sliders show, rounded as the code line prints it."
+    "The slice the sliders show, to two significant digits (as the code line prints it)."
     return float(f'{self.lo.value:.2g}'), float(f'{self.hi.value:.2g}')
 
 @patch
 def _sync_pick(self:FinetunePanel):
     from vision_course.train import slice_rates, _groups
     lo, hi = self.pick()
-    self.code.value = (f"<code style='font-size:95%'>learn.unfreeze(); learn.fit_one_cycle({self.epochs.value}, "
-                       f"slice({lo:.0e}, {hi:.0e}))</code>")
+    k = self.freeze.value or 0
+    self.code.value = (f"<code style='font-size:95%'>learn.load('{html.escape(self._stage1()['stage']) if self._stage1() else 'stage-1'}'); "
+                       f"{f'learn.freeze_to({k})' if k else 'learn.unfreeze()'}; learn.fit_one_cycle({self.epochs.value}, "
+                       f"slice({lo:.2g}, {hi:.2g}))</code>")
     L = self.course.results.get('learner')
     if L is None: self.rates.value = ''; return
     groups = _groups(L['learn'])
@@ -301,6 +315,7 @@ def _draw(self:FinetunePanel):
 def _on_quiz(self:FinetunePanel):
     self.revealed = False
     self.feedback.value = ''
+    if self.busy: return  # the running finder draws; its end applies the choice
     if self.quiz.value and self.found is not None:
         self.say("Quiz: the suggestions are hidden. Set lo and hi from the curve, then press 'Check my pick'.")
     self._draw(); self.refresh()
@@ -321,13 +336,14 @@ def _on_check(self:FinetunePanel, _=None):
     self._draw(); self.refresh()
     self.say("Suggestions revealed on the plot and in the table.", 'ok')
 
-# %% ../../nbs/17_ui_finetune.ipynb #bc54355c
+# %% ../../nbs/17_ui_finetune.ipynb #e6c8fd5c
 @patch
 def settings(self:FinetunePanel) -> dict:
     "What `Course.finetune` gets from the form."
     lo, hi = self.pick()
     return dict(epochs=self.epochs.value, lo=lo, hi=hi, num_it=self.iterations.value, stage=self.stage.value.strip() or None,
-                freeze_to=self.freeze.value or 0, keep='new', reuse_finder=self.found is not None and self.found_freeze == self.freeze.value)
+                freeze_to=self.freeze.value or 0, keep='new', reuse_finder=self.found is not None and self.found_freeze == self.freeze.value
+                and getattr(self.course, 'lr_found', None) is self.found)
 
 @patch
 def _on_tune(self:FinetunePanel, _=None):

@@ -79,7 +79,7 @@ class LiveView(W.VBox):
         plot.mark(lambda ax, ax2: mark_axes(ax, verdict, log.history(), log.x_of_epoch, ax2))
         self._show(plot.png())
 
-# %% ../../nbs/16_ui_train.ipynb #12c6edb2
+# %% ../../nbs/16_ui_train.ipynb #86b1cc80
 class LRFinderView(W.VBox):
     "The finder's live plot, then its suggestions with reasons; fed by `handle(ev)`."
     def __init__(self, interval:float=0.3, budget:float=0.02):
@@ -108,7 +108,7 @@ class LRFinderView(W.VBox):
         from vision_course.lrfind import explain
         self.result = res
         p = self.sink.prepare().plot
-        with self.sink._lock:
+        with self.sink.throttle._lock:  # the lock the live redraws hold
             p.update(res['lrs'], res['losses'], res['smooth'], res.get('start_lr'), res.get('end_lr'))
             p.mark(res, hide=hide, **marks)
             self._show(p.png())
@@ -223,10 +223,11 @@ def _show_runs(self:TrainPanel):
              'seconds': f"{r['seconds']:.0f}"} for r in self.course.runs]
     self.runs.value = rows_html([{c: r.get(c, '') for c in cols} for r in rows]) or '<i>No runs yet.</i>'
 
-# %% ../../nbs/16_ui_train.ipynb #52f23651
+# %% ../../nbs/16_ui_train.ipynb #611dca66
 @patch
 def _run_work(self:TrainPanel, work, done, training:bool=True):
     if self.busy: return False
+    self.check_free()
     self.train_button.disabled = self.find_button.disabled = self.load_button.disabled = True
     self.stop_button.disabled = not training
     self.verdict.value, self.actions.children = '', []
