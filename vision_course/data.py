@@ -20,7 +20,7 @@ from .sample import sample_path
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder', 'Source',
            'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
-           'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'Data', 'batch_augment',
+           'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'item_x', 'Data', 'batch_augment',
            'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
@@ -178,7 +178,7 @@ def split_items(labels, valid_pct:float=0.2, seed:int=42) -> tuple[np.ndarray, l
         is_valid[idx[:n_valid]] = True
     return is_valid, warnings
 
-# %% ../nbs/03_data.ipynb #c636e0fa
+# %% ../nbs/03_data.ipynb #7ba0c05e
 def to_rgb(im:Image.Image) -> Image.Image:
     "`im` as 8-bit RGB: EXIF rotation applied, transparency on white, 16-bit and float images scaled, not clipped."
     from PIL import ImageOps
@@ -205,11 +205,16 @@ def load_rgb(path) -> Image.Image:
         raise DataError(f"{path} cannot be read as an image ({e}). Run `vision-course check` on the folder to find every such file.") from None
 
 def open_image(path):
-    "`path` as a fastai `PILImage`, opened with `load_rgb` (the DataLoaders' image type transform)."
+    "`path` (or an image already open, or an HWC array) as a fastai `PILImage`, through `load_rgb`/`to_rgb`: the DataLoaders' image type transform."
     from fastai.vision.core import PILImage
-    return PILImage.create(load_rgb(path))
+    if isinstance(path, np.ndarray): path = Image.fromarray(path)
+    return PILImage.create(to_rgb(path) if isinstance(path, Image.Image) else load_rgb(path))
 
-# %% ../nbs/03_data.ipynb #32de045a
+def item_x(item):
+    "The image part of an item: the first element of a `(file, label)` pair, or the item itself (a file or an image to predict)."
+    return item[0] if isinstance(item, (tuple, list)) else item
+
+# %% ../nbs/03_data.ipynb #cdeca96c
 @dataclass
 class Data:
     "The result of step 4: fastai DataLoaders and what was decided on the way."
@@ -222,24 +227,27 @@ class Data:
     warnings: list = field(default_factory=list)
     method: str = 'crop'
     augment: str = 'default'
+    oversample: dict = field(default_factory=dict)
 
 RESIZE_METHODS = ('crop', 'squish', 'pad')
-AUGMENTS = ('off', 'light', 'default')
+AUGMENTS = ('off', 'light', 'default', 'strong')
 
 def batch_augment(level='default', flip:bool=True) -> list:
-    "fastai's batch augmentations for `level`: `'off'`, `'light'` (small turns, zooms and lighting) or the lesson's `'default'`."
+    "fastai's batch augmentations for `level`: `'off'`, `'light'` (small turns, zooms and lighting), the lesson's `'default'` or `'strong'`."
     from fastai.vision.augment import aug_transforms
     level = {True: 'default', False: 'off', None: 'off'}.get(level, level)
     if level not in AUGMENTS: raise DataError(f"Augmentation {level!r} is not one of {', '.join(AUGMENTS)}.")
     if level == 'off': return []
     if level == 'light': return aug_transforms(do_flip=flip, max_rotate=5., max_zoom=1.05, max_lighting=0.1, max_warp=0.,
                                                p_affine=0.5, p_lighting=0.5)
+    if level == 'strong': return aug_transforms(do_flip=flip, max_rotate=20., max_zoom=1.3, max_lighting=0.4, max_warp=0.3,
+                                                p_affine=0.9, p_lighting=0.9)
     return aug_transforms(do_flip=flip)
 
 SPLITS = ('auto', 'random', 'fixed')
 
 def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
-                      flip:bool=True, method:str='crop', split:str='auto', num_workers:int=0, device=None) -> Data:
+                      flip:bool=True, method:str='crop', split:str='auto', oversample:dict|None=None, num_workers:int=0, device=None) -> Data:
     "Step 4: split (`split`: auto, random or fixed), resize (`method`: crop, squish or pad), augment and batch `lab`."
     from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, IndexSplitter, ItemGetter, Resize,
                                    IntToFloatTensor, set_seed)
@@ -263,12 +271,19 @@ def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2
     if bs > n_train:
         warnings.append(f"batch size lowered from {bs} to {n_train}, the number of training images")
         bs = n_train
-    items = [(p, y) for p, y in zip(lab.items, lab.labels)]
+    items = [[p, y] for p, y in zip(lab.items, lab.labels)]  # lists: fastai would apply `item_x` to each part of a tuple
+    if oversample:
+        if unknown := [c for c in oversample if c not in lab.classes]:
+            raise DataError(f"Cannot oversample {', '.join(map(repr, unknown))}: not a class here ({', '.join(map(str, lab.classes[:10]))}…).")
+        extra = [it for it, v in zip(items, is_valid) if not v for _ in range(max(int(oversample.get(it[1], 1)), 1) - 1)]
+        items, is_valid = items + extra, np.concatenate([is_valid, np.zeros(len(extra), bool)])
+        n_train += len(extra)
+        warnings.append(f"oversampling: {len(extra)} extra copies of training images of {', '.join(map(str, oversample))}")
     dblock = DataBlock(blocks=(TransformBlock(open_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=lab.classes)),
-                       get_x=ItemGetter(0), get_y=ItemGetter(1),
+                       get_x=item_x, get_y=ItemGetter(1),
                        splitter=IndexSplitter(np.flatnonzero(is_valid).tolist()), item_tfms=Resize(size, method=method),
                        batch_tfms=aug or None)
     set_seed(seed)
     dls = dblock.dataloaders(items, bs=bs, num_workers=num_workers, device=device)
     return Data(dls, list(dls.vocab), n_train, n_valid, bs, size, warnings, method,
-                {True: 'default', False: 'off', None: 'off'}.get(augment, augment))
+                {True: 'default', False: 'off', None: 'off'}.get(augment, augment), dict(oversample or {}))

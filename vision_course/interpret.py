@@ -11,17 +11,36 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['Interpretation', 'interpret', 'evaluate', 'compare_models']
+__all__ = ['MAX_UPLOAD_MB', 'MAX_UPLOAD_PIXELS', 'confusion_from', 'Interpretation', 'interpret', 'evaluate', 'compare_models',
+           'UploadError', 'predict', 'read_upload', 'ExportError', 'export_learner', 'deploy_code', 'check_export']
 
-# %% ../nbs/05_interpret.ipynb #d08dbe4e
+# %% ../nbs/05_interpret.ipynb #76048d4b
+def _predictions(learn):
+    "The validation set in order (no shuffling, nothing dropped): the loader, probabilities, targets and per-image losses."
+    dl = learn.dls.valid.new(shuffle=False, drop_last=False)
+    with learn.no_bar(), learn.no_logging(): preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
+    return dl, preds.float().numpy(), targs.numpy().astype(int), losses.float().numpy()
+
+def confusion_from(actual, predicted, n:int) -> np.ndarray:
+    "The `n`×`n` confusion matrix: actual classes down, predicted across."
+    cm = np.zeros((n, n), dtype=int)
+    np.add.at(cm, (np.asarray(actual, int), np.asarray(predicted, int)), 1)
+    return cm
+
 @dataclass
 class Interpretation:
-    "What step 7 found: the confusion matrix, the top losses and the accuracy, plus fastai's own object."
+    "What step 7 found: every validation image's probabilities and loss, the confusion matrix and the top losses."
     classes: list
     confusion: np.ndarray
     top_losses: list
     accuracy: float
     interp: object = field(repr=False, default=None)
+    files: list = field(repr=False, default_factory=list)
+    actual: np.ndarray = field(repr=False, default=None)
+    predicted: np.ndarray = field(repr=False, default=None)
+    probs: np.ndarray = field(repr=False, default=None)
+    losses: np.ndarray = field(repr=False, default=None)
+    model: str = ''
 
     def most_confused(self, min_val:int=1) -> list:
         "Step 8: `(actual, predicted, count)` for every mix-up seen at least `min_val` times, most frequent first."
@@ -31,38 +50,63 @@ class Interpretation:
                 if i != j and cm[i, j] >= min_val: out.append((a, p, int(cm[i, j])))
         return sorted(out, key=lambda t: (-t[2], t[0], t[1]))
 
-def interpret(learn, k:int=9) -> Interpretation:
-    "Step 7: run the model over the validation set and collect the confusion matrix and the `k` top losses."
-    from fastai.vision.all import ClassificationInterpretation
-    dl = learn.dls.valid.new(shuffle=False, drop_last=False)
-    with learn.no_bar(): preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
-    interp = ClassificationInterpretation(learn, dl, losses)
-    classes, n = list(learn.dls.vocab), len(learn.dls.vocab)
-    cm = np.zeros((n, n), dtype=int)
-    np.add.at(cm, (targs.numpy(), preds.argmax(1).numpy()), 1)
-    k = min(k, len(losses))
-    items = dl.items
-    top = []
-    for i in losses.argsort(descending=True)[:k].tolist():
-        pred, actual = int(preds[i].argmax()), int(targs[i])
-        top.append(dict(file=str(items[i][0]), actual=classes[actual], predicted=classes[pred], loss=float(losses[i]),
-                        probability=float(preds[i][pred]), actual_probability=float(preds[i][actual])))
-    acc = float(np.trace(cm) / max(cm.sum(), 1))
-    return Interpretation(classes, cm, top, acc, interp)
+    def record(self, i:int) -> dict:
+        "Validation image `i`: its file, actual and predicted class, loss and probabilities."
+        a, p = int(self.actual[i]), int(self.predicted[i])
+        return dict(index=int(i), file=str(self.files[i]), actual=self.classes[a], predicted=self.classes[p],
+                    loss=float(self.losses[i]), probability=float(self.probs[i][p]),
+                    actual_probability=float(self.probs[i][a]), correct=a == p)
 
-# %% ../nbs/05_interpret.ipynb #ce678e5e
+    def top(self, k:int=9, wrong_only:bool=False) -> list:
+        "The `k` validation images with the highest loss (only the misclassified ones if `wrong_only`), highest first."
+        order = np.argsort(-self.losses, kind='stable')
+        if wrong_only: order = order[self.actual[order] != self.predicted[order]]
+        return [self.record(i) for i in order[:max(int(k), 0)]]
+
+    def _index(self, c) -> int:
+        if isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < len(self.classes): return int(c)
+        if str(c) in self.classes: return self.classes.index(str(c))
+        raise KeyError(f"{c!r} is not one of the classes ({', '.join(self.classes[:8])}{'…' if len(self.classes) > 8 else ''}).")
+
+    def cell(self, actual, predicted) -> list:
+        "The images behind one cell of the confusion matrix (classes by name or index), highest loss first."
+        a, p = self._index(actual), self._index(predicted)
+        idx = np.flatnonzero((self.actual == a) & (self.predicted == p))
+        return [self.record(i) for i in idx[np.argsort(-self.losses[idx], kind='stable')]]
+
+    def top_probs(self, i:int, n:int=3) -> list:
+        "The `n` most likely classes for validation image `i`, as `(class, probability)`."
+        order = np.argsort(-self.probs[i], kind='stable')[:n]
+        return [(self.classes[j], float(self.probs[i][j])) for j in order]
+
+    def normalised(self) -> np.ndarray:
+        "Each row divided by its total: the share of each actual class predicted as each class (0 for an empty row)."
+        tot = self.confusion.sum(1, keepdims=True)
+        return np.divide(self.confusion, tot, out=np.zeros(self.confusion.shape), where=tot > 0)
+
+def interpret(learn, k:int=9, model:str='') -> Interpretation:
+    "Step 7: run the model over the validation set once and keep what steps 7 and 8 look at."
+    from fastai.vision.all import ClassificationInterpretation
+    import torch
+    dl, probs, actual, losses = _predictions(learn)
+    classes = [str(c) for c in learn.dls.vocab]
+    predicted = probs.argmax(1) if len(probs) else np.zeros(0, int)
+    cm = confusion_from(actual, predicted, len(classes))
+    files = [str(it[0]) if isinstance(it, (tuple, list)) else str(it) for it in dl.items]
+    res = Interpretation(classes, cm, [], float(np.trace(cm) / max(cm.sum(), 1)),
+                         ClassificationInterpretation(learn, dl, torch.as_tensor(losses)), files, actual, predicted, probs, losses, model)
+    res.top_losses = res.top(k)
+    return res
+
+# %% ../nbs/05_interpret.ipynb #3ef84e46
 def evaluate(learn) -> dict:
     "Validation loss, accuracy, error rate, confusion matrix and per-image predictions of `learn` as it is now."
-    import torch
-    dl = learn.dls.valid.new(shuffle=False, drop_last=False)
-    with learn.no_bar(), learn.no_logging(): preds, targs, losses = learn.get_preds(dl=dl, with_loss=True)
-    n = len(learn.dls.vocab)
-    pred = preds.argmax(1).numpy()
-    cm = np.zeros((n, n), dtype=int)
-    np.add.at(cm, (targs.numpy(), pred), 1)
+    _, probs, actual, losses = _predictions(learn)
+    pred = probs.argmax(1) if len(probs) else np.zeros(0, int)
+    cm = confusion_from(actual, pred, len(learn.dls.vocab))
     acc = float(np.trace(cm) / max(cm.sum(), 1))
     return dict(valid_loss=float(losses.mean()) if len(losses) else float('nan'), accuracy=acc, error_rate=1 - acc,
-                confusion=cm, predicted=pred.tolist(), actual=targs.numpy().tolist(), classes=[str(c) for c in learn.dls.vocab])
+                confusion=cm, predicted=pred.tolist(), actual=actual.tolist(), classes=[str(c) for c in learn.dls.vocab])
 
 def compare_models(a:dict, b:dict, names=('stage-1', 'stage-2')) -> dict:
     "Side by side: the numbers of evaluations `a` and `b`, images fixed and broken, and the mix-ups that changed."
@@ -78,3 +122,96 @@ def compare_models(a:dict, b:dict, names=('stage-1', 'stage-2')) -> dict:
     pairs.sort(key=lambda r: (-abs(r['after'] - r['before']), r['actual'], r['predicted']))
     better = b['accuracy'] > a['accuracy'] or b['accuracy'] == a['accuracy'] and b['valid_loss'] < a['valid_loss']
     return dict(rows=rows, fixed=fixed, broken=broken, pairs=pairs, better=names[1] if better else names[0], names=tuple(names))
+
+# %% ../nbs/05_interpret.ipynb #17b2aaba
+from .core import CourseError, DataError
+
+class UploadError(DataError):
+    "An uploaded file that cannot be used as an image."
+
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_PIXELS = 40_000_000
+
+def predict(learn, item, n:int=5) -> dict:
+    "What `learn` says about one image (`item`: a file or an image): the predicted class and the `n` most likely classes."
+    from PIL import Image
+    from vision_course.data import open_image
+    # fastai picks the first loading step from the item's type: a `Path` goes through our image loader, an open image
+    # must already be a fastai `PILImage`
+    if isinstance(item, str): item = Path(item)
+    elif isinstance(item, (Image.Image, np.ndarray)): item = open_image(item)
+    with learn.no_bar(): dec, idx, probs = learn.predict(item)
+    probs = probs.float().numpy()
+    order = np.argsort(-probs, kind='stable')[:n]
+    vocab = [str(c) for c in learn.dls.vocab]
+    return dict(predicted=str(dec), probability=float(probs[int(idx)]), top=[(vocab[j], float(probs[j])) for j in order],
+                probs=probs)
+
+def read_upload(name:str, content:bytes, max_mb:float=MAX_UPLOAD_MB, max_pixels:int=MAX_UPLOAD_PIXELS):
+    "The uploaded file `name` as an RGB image, or `UploadError` saying what is wrong with it and what to do."
+    import io
+    from PIL import Image
+    from vision_course.data import to_rgb, open_quietly
+    from vision_course.doctor import _looks_like
+    content = bytes(content or b'')
+    if not content: raise UploadError(f"{name} is empty (0 bytes). Choose the image file again.")
+    if len(content) > max_mb * 1e6:
+        raise UploadError(f"{name} is {len(content) / 1e6:.1f} MB; images up to {max_mb:g} MB are accepted here. "
+                          "Save a smaller copy (the model sees it at a few hundred pixels anyway) and upload that.")
+    try:
+        with open_quietly(io.BytesIO(content)) as im:
+            w, h = im.size
+            if w * h > max_pixels:
+                raise UploadError(f"{name} is {w}×{h} pixels ({w * h / 1e6:.0f} megapixels); up to {max_pixels / 1e6:.0f} "
+                                  "are accepted. Save a smaller copy and upload that.")
+            im.load()
+            return to_rgb(im)
+    except UploadError: raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise UploadError(f"{name} is not an image we can read: {_looks_like(content[:512])}. "
+                          "Upload a JPEG, PNG, GIF, BMP, TIFF or WebP file.") from None
+
+# %% ../nbs/05_interpret.ipynb #5c7da018
+class ExportError(CourseError):
+    "The learner could not be exported to the file asked for."
+
+def export_learner(learn, path, overwrite:bool=False) -> Path:
+    "`learn.export` to `path` (a `.pkl` file), atomically; refuses to replace an existing file unless `overwrite`."
+    import os, tempfile
+    path = Path(path).expanduser().resolve()
+    if path.suffix != '.pkl': raise ExportError(f"Name the export file with .pkl at the end (got {path.name!r}).")
+    if path.is_dir(): raise ExportError(f"{path} is a folder: give a file name, such as {path/'export.pkl'}.")
+    if path.exists() and not overwrite:
+        raise ExportError(f"{path} already exists. Choose another name or ask to replace it.")
+    if not path.parent.exists(): raise ExportError(f"The folder {path.parent} does not exist. Create it or choose another one.")
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.part', dir=path.parent)
+    os.close(fd)
+    try:
+        learn.export(Path(tmp))
+        os.replace(tmp, path)
+    except OSError as e: raise ExportError(f"Could not write {path}: {e.strerror or e}. Check the folder and the free space.") from None
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+    return path
+
+def deploy_code(path, example:str='my_photo.jpg') -> str:
+    "The code a deployed app runs to use the exported file."
+    return (f"from pathlib import Path\nfrom fastai.vision.all import load_learner\n"
+            f"learn = load_learner({str(path)!r})  # needs vision_course installed: the file refers to its image loader\n"
+            f"label, index, probs = learn.predict(Path({example!r}))  # a Path: opened as in training\n"
+            f"print(label, float(probs[index]))")
+
+def check_export(learn, path, items:list) -> dict:
+    "Load the exported file as a deployed app would, predict `items`, and compare with `learn` in memory."
+    import time
+    from fastai.learner import load_learner
+    t = time.perf_counter()
+    loaded = load_learner(path, cpu=True)
+    seconds = time.perf_counter() - t
+    rows, diff = [], 0.0
+    for it in items:
+        a, b = predict(learn, it), predict(loaded, it)
+        diff = max(diff, float(np.abs(a['probs'] - b['probs']).max()))
+        rows.append(dict(file=str(it), memory=a['predicted'], exported=b['predicted'], probability=b['probability']))
+    return dict(rows=rows, same=all(r['memory'] == r['exported'] for r in rows), max_difference=diff,
+                load_seconds=seconds, size=Path(path).stat().st_size, code=deploy_code(path, str(items[0]) if items else 'my_photo.jpg'))

@@ -72,7 +72,7 @@ def batch_stats(data) -> dict:
     x = xb.float()
     return dict(mean=[round(float(v), 3) for v in x.mean((0, 2, 3))], std=[round(float(v), 3) for v in x.std((0, 2, 3))])
 
-# %% ../../nbs/13_ui_loaders.ipynb #8657e35b
+# %% ../../nbs/13_ui_loaders.ipynb #f8a14903
 SIZES = (16, 24, 32, 48, 64, 96, 128, 160, 192, 224)
 IMAGENET = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 
@@ -94,7 +94,7 @@ class LoadersPanel(Panel):
                                      description='Validation', style=dict(description_width='8em', button_width='6em'))
         self.valid_pct = W.IntSlider(value=20, min=5, max=50, step=5, description='Valid %', style=sty)
         self.seed = W.BoundedIntText(value=42, min=0, max=2**31 - 1, description='Seed', style=sty, layout=W.Layout(width='16em'))
-        self.augment = W.ToggleButtons(options=[('Off', 'off'), ('Light', 'light'), ("Lesson's", 'default')], value='default',
+        self.augment = W.ToggleButtons(options=[('Off', 'off'), ('Light', 'light'), ("Lesson's", 'default'), ('Strong', 'strong')], value='default',
                                        description='Augment', style=dict(description_width='8em', button_width='6em'))
         self.flip = W.Checkbox(value=True, description='Mirror images (flip): off for digits and letters', indent=False,
                                layout=W.Layout(width='auto'))

@@ -284,7 +284,7 @@ def _trained(self:TrainPanel, hist:dict):
     if self.course.runs: self.course.runs[-1]['verdict'] = v.case
     self.show_verdict(v)
 
-# %% ../../nbs/16_ui_train.ipynb #a87cb553
+# %% ../../nbs/16_ui_train.ipynb #c47cc21d
 _CASE_COLOUR = dict(too_high='#b00020', overfit='#9a6700', too_low='#9a6700', fine='#1a7f37', short='#555')
 
 @patch
@@ -320,7 +320,7 @@ def act(self:TrainPanel, a:dict):
         def work():
             if kind == 'augment':
                 d = dict(c.params['data'])
-                d['augment'] = {'off': 'light', 'light': 'default'}.get(d['augment'], 'default')
+                d['augment'] = {'off': 'light', 'light': 'default', 'default': 'strong'}.get(d['augment'], 'strong')
                 c.data(**d)
             c.learner(**c.params['learner'])
             return c.train(**p)
