@@ -47,7 +47,8 @@ check-sync: setup
 	  rm -rf "$$tmp"; echo "exported modules match the notebooks; notebooks are clean"
 
 test: setup browser check-sync
-	$(BIN)/nbdev-test --n-workers 2
+	# one torch thread per notebook: two notebooks with two spinning OpenMP threads each on two cores run ~6x slower
+	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
 	$(BIN)/python -m pytest -q tests
 
 clean-venv:

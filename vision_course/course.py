@@ -1,4 +1,4 @@
-"""The engine behind the wizard and the command line: each step is a method, its results are kept, and re-running a step clears the ones after it.
+"""The engine behind the wizard and the command line: each step is a method, its results are kept, and re-running a step clears the ones built on it.
 
 Docs: https://github.com/vision-course/vision-course/course.html.md"""
 
@@ -21,7 +21,7 @@ TITLES = dict(environment='1. Import', source='2. Data source', labels='3. Label
 NEEDS = dict(environment=(), source=(), labels=('source',), data=('labels',), learner=('data',), train=('learner',),
              interpret=('train',), confused=('interpret',), finetune=('train',))
 
-# %% ../nbs/06_course.ipynb #dde12067
+# %% ../nbs/06_course.ipynb #d3c7c3db
 class Course:
     "The state of one learner's walk through the nine steps."
     def __init__(self, workdir=None, events:Events|None=None):
@@ -29,21 +29,27 @@ class Course:
         self.events = events or Events()
         self.results, self.params, self.seconds, self.runs = {}, {}, {}, []
         self.stop = threading.Event()
+        self.model_name, self.remedies, self._cleaning = None, [], None
 
     def done(self, step:str) -> bool: return step in self.results
     def __getitem__(self, step:str): return self.results[step]
 
     def invalidate(self, step:str):
-        "Forget the results of every step after `step`."
-        later = [s for s in STEPS[STEPS.index(step) + 1:] if s in self.results]
-        for s in later: self.results.pop(s); self.seconds.pop(s, None)
-        if later: self.events.emit('stale', step=step, steps=later)
+        "Forget the results of every step that depends on `step` (directly or through other steps)."
+        deps = []
+        for s in STEPS[STEPS.index(step) + 1:]:
+            if any(n == step or n in deps for n in NEEDS[s]): deps.append(s)
+        self._forget([s for s in deps if s in self.results], step)
+
+    def _forget(self, steps:list, because:str):
+        for s in steps: self.results.pop(s); self.seconds.pop(s, None)
+        if steps: self.events.emit('stale', step=because, steps=list(steps))
 
     def _run(self, step:str, fn, **params):
         for need in NEEDS[step]:
             if need not in self.results:
                 raise StepOrderError(f"Step '{TITLES[step]}' needs '{TITLES[need]}' first.")
-        if step in STEPS[:STEPS.index('train') + 1]: self.lr_found = None  # a finder curve belongs to one model
+        if step in STEPS[:STEPS.index('train') + 1]: self.lr_found, self.remedies = None, []  # they belong to one model
         self.invalidate(step)
         self.results.pop(step, None)
         self.events.emit('step', step=step, status='running', params=params)
@@ -83,15 +89,31 @@ def labels(self:Course, strategy:str='folders', **params):
     source = self.results['source'] if 'source' in self.results else None
     return self._run('labels', lambda strategy, **p: label_with(source, strategy, **p), strategy=strategy, **params)
 
-# %% ../nbs/06_course.ipynb #b1736e68
+# %% ../nbs/06_course.ipynb #b99b486b
 @patch
 def data(self:Course, size:int=32, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default', flip:bool|None=None,
-         method:str='crop', split:str='auto'):
-    "Step 4: build the DataLoaders."
+         method:str='crop', split:str='auto', cleaning:bool=True):
+    "Step 4: build the DataLoaders (with the cleaning list's marks applied unless `cleaning=False`)."
     from vision_course.data import build_dataloaders
+    from vision_course.cleaning import describe_cleaning
     if flip is None: flip = not (self.done('source') and self.results['source'].kind == 'sample')
-    return self._run('data', lambda **kw: build_dataloaders(self.results['labels'], **kw),
-                     size=size, bs=bs, valid_pct=valid_pct, seed=seed, augment=augment, flip=flip, method=method, split=split)
+    def build(cleaning, **kw):
+        lab, summary = self.results['labels'], None
+        if cleaning and 'source' in self.results and len(self.cleaning): lab, summary = self.cleaning.apply(lab)
+        d = build_dataloaders(lab, **kw)
+        if summary: d.warnings.append(describe_cleaning(summary)); d.cleaning = summary
+        return d
+    return self._run('data', build, size=size, bs=bs, valid_pct=valid_pct, seed=seed, augment=augment, flip=flip,
+                     method=method, split=split, cleaning=cleaning)
+
+@patch(as_prop=True)
+def cleaning(self:Course):
+    "The cleaning list of the current data source (marks kept in their own file, see `vision_course.cleaning`)."
+    from vision_course.cleaning import CleaningList, cleaning_file
+    if 'source' not in self.results: raise StepOrderError("Choose the images (step 2) before marking any of them.")
+    path = cleaning_file(self.results['source'].path)
+    if self._cleaning is None or self._cleaning.path != path: self._cleaning = CleaningList(path)
+    return self._cleaning
 
 @patch
 def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, metrics=('error_rate', 'accuracy')):
@@ -108,7 +130,7 @@ def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, me
         return dict(learn=learn, arch=arch, pretrained=use, note=note, metrics=tuple(metrics), **learner_summary(learn))
     return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed, metrics=tuple(metrics))
 
-# %% ../nbs/06_course.ipynb #a023af73
+# %% ../nbs/06_course.ipynb #08f70104
 @patch
 def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwrite:bool=False):
     "Step 6: `fit_one_cycle(epochs, lr)`, then save the stage."
@@ -123,6 +145,7 @@ def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwri
         hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train')
         final = _final(learn)
         hist.update(final, stage=stage)
+        self.model_name = stage
         hist['file'] = str(save_stage(learn, stage, overwrite=overwrite, step='train', arch=self.results['learner']['arch'],
                                       epochs=len(hist['epochs']), lr=lr, stopped=hist['stopped'], **final))
         self._record_run('train', hist, lr=lr)
@@ -162,20 +185,29 @@ def load_stage(self:Course, name:str):
     if 'learner' not in self.results: raise StepOrderError(f"Create the learner (step 5) before loading {name!r}.")
     load_stage(self.results['learner']['learn'], name)
     self.invalidate('learner')
+    self.model_name = name
     self.events.emit('loaded', stage=name)
+
+@patch
+def _model_changed(self:Course, name:str):
+    "The learner now holds stage `name`: an interpretation made of another model is cleared (steps 7 and 8)."
+    self.model_name = name
+    it = self.results.get('interpret')
+    if it is not None and it.model != name:
+        self._forget([s for s in ('interpret', 'confused') if s in self.results], 'train')
 
 @patch
 def interpret(self:Course, k:int=9):
     "Step 7: confusion matrix and top losses on the validation set."
     from vision_course.interpret import interpret
-    return self._run('interpret', lambda k: interpret(self.results['learner']['learn'], k), k=k)
+    return self._run('interpret', lambda k: interpret(self.results['learner']['learn'], k, model=self.model_name or ''), k=k)
 
 @patch
 def confused(self:Course, min_val:int=1):
     "Step 8: the pairs of classes mixed up at least `min_val` times."
     return self._run('confused', lambda min_val: self.results['interpret'].most_confused(min_val), min_val=min_val)
 
-# %% ../nbs/06_course.ipynb #648d0254
+# %% ../nbs/06_course.ipynb #8fc24e07
 @patch
 def _stage1(self:Course) -> dict:
     if 'train' not in self.results: raise StepOrderError("Train a first stage (step 6) before fine-tuning.")
@@ -202,7 +234,8 @@ def prepare_finetune(self:Course, freeze_to:int=0) -> dict:
     if not 0 <= freeze_to < n:
         raise CourseError(f"This model has {n} layer groups: keep between 0 and {n - 1} of them frozen (got {freeze_to}).")
     load_stage(learn, stage1['stage'])
-    if 'finetune' in self.results: self.invalidate('confused')
+    self._forget(['finetune'] if 'finetune' in self.results else [], 'train')
+    self._model_changed(stage1['stage'])
     _freeze_as(learn, freeze_to)
     return dict(freeze_to=freeze_to, groups=n, stage=stage1['stage'], **learner_summary(learn))
 
@@ -254,6 +287,7 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
         cmp = compare_models(before, after, (stage1['stage'], name))
         kept = 'stage-2' if keep == 'new' or cmp['better'] == name else 'stage-1'
         if kept == 'stage-1': load_stage(learn, stage1['stage']); _freeze_as(learn, self._stage1_freeze())
+        self._model_changed(name if kept == 'stage-2' else stage1['stage'])
         return dict(lr_find=lr, lo=lo, hi=hi, why=why, rates=slice_rates(learn, lo, hi), freeze_to=freeze_to,
                     history=hist, accuracy=after['accuracy'], stage1_accuracy=before['accuracy'],
                     final_accuracy=after['accuracy'] if kept == 'stage-2' else before['accuracy'], kept=kept,
@@ -276,6 +310,7 @@ def keep(self:Course, which:str):
     load_stage(learn, name)
     _freeze_as(learn, self._stage1_freeze() if which == 'stage-1' else ft['freeze_to'])  # trainable as that model was trained
     ft['kept'], ft['final_accuracy'] = which, ft['stage1_accuracy'] if which == 'stage-1' else ft['accuracy']
+    self._model_changed(name)
     self.events.emit('kept', which=which, stage=name)
     return ft
 
@@ -312,7 +347,36 @@ def demonstrate(self:Course, epochs:int=2, lr:float|None=None) -> dict:
     self.events.emit('demo', status='done', worse=worse)
     return self.demo_result
 
-# %% ../nbs/06_course.ipynb #930f9be8
+# %% ../nbs/06_course.ipynb #8a64fbc1
+@patch
+def _trained_learner(self:Course, what:str):
+    if 'train' not in self.results: raise StepOrderError(f"Train the model (step 6) before you {what}.")
+    return self.results['learner']['learn']
+
+@patch
+def predict(self:Course, item) -> dict:
+    "The current model's answer for one image (a file or an image)."
+    from vision_course.interpret import predict
+    return predict(self._trained_learner('ask it about an image'), item)
+
+@patch
+def export(self:Course, path, overwrite:bool=False, check:int=3) -> dict:
+    "Export the current model to `path` (atomically), then load it back and predict `check` validation images with it."
+    from vision_course.interpret import export_learner, check_export
+    learn = self._trained_learner('export it')
+    out = export_learner(learn, path, overwrite=overwrite)
+    items = [it[0] if isinstance(it, (tuple, list)) else it for it in learn.dls.valid.items[:check]]
+    res = check_export(learn, out, items)
+    self.events.emit('exported', path=str(out), size=res['size'])
+    return dict(path=str(out), model=self.model_name, **res)
+
+@patch
+def remedy(self:Course, kind:str, epochs:int|None=None, pairs=None, min_val:int=1) -> dict:
+    "Retrain stage 1's recipe with one remedy for the confused classes and compare with the current model (`vision_course.remedies`)."
+    from vision_course.remedies import run_remedy
+    return run_remedy(self, kind, epochs=epochs, pairs=pairs, min_val=min_val)
+
+# %% ../nbs/06_course.ipynb #8172ea12
 @patch
 def run_all(self:Course, source='sample', size:int=32, bs:int=64, arch:str='resnet18', pretrained='auto',
             epochs:int=4, lr:float=3e-3, finetune_epochs:int=2, num_it:int=40, min_val:int=1, seed:int=42):
@@ -326,4 +390,6 @@ def run_all(self:Course, source='sample', size:int=32, bs:int=64, arch:str='resn
     self.interpret()
     self.confused(min_val)
     self.finetune(finetune_epochs, num_it=num_it)
+    if 'interpret' not in self.results:  # stage 2 was kept: look at the model we end with
+        self.interpret(); self.confused(min_val)
     return self

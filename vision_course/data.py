@@ -214,7 +214,7 @@ def item_x(item):
     "The image part of an item: the first element of a `(file, label)` pair, or the item itself (a file or an image to predict)."
     return item[0] if isinstance(item, (tuple, list)) else item
 
-# %% ../nbs/03_data.ipynb #cdeca96c
+# %% ../nbs/03_data.ipynb #1247fd07
 @dataclass
 class Data:
     "The result of step 4: fastai DataLoaders and what was decided on the way."
@@ -228,6 +228,8 @@ class Data:
     method: str = 'crop'
     augment: str = 'default'
     oversample: dict = field(default_factory=dict)
+    labelled: object = field(default=None, repr=False)  # the labelled images it was built from (remedies rebuild from them)
+    cleaning: dict | None = None  # what the cleaning list changed, when one was applied
 
 RESIZE_METHODS = ('crop', 'squish', 'pad')
 AUGMENTS = ('off', 'light', 'default', 'strong')
@@ -286,4 +288,4 @@ def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2
     set_seed(seed)
     dls = dblock.dataloaders(items, bs=bs, num_workers=num_workers, device=device)
     return Data(dls, list(dls.vocab), n_train, n_valid, bs, size, warnings, method,
-                {True: 'default', False: 'off', None: 'off'}.get(augment, augment), dict(oversample or {}))
+                {True: 'default', False: 'off', None: 'off'}.get(augment, augment), dict(oversample or {}), lab)

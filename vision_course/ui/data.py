@@ -75,7 +75,7 @@ class DoctorPanel(Panel):
                      ['ok', 'warn', 'error'][d.status])
         self.start(work, done)
 
-# %% ../../nbs/14_ui_data.ipynb #ea7cc22a
+# %% ../../nbs/14_ui_data.ipynb #edf2952e
 MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗')
 DATA_STEPS = (('source', '2. Data source'), ('labels', '3. Labels'), ('data', '4. Data bunch'))
 
@@ -119,9 +119,9 @@ class DataSteps(W.VBox):
             if ev.status in ('running', 'failed'):
                 for later in names[i + 1:]: self.states[later] = 'locked'
             self._titles()
-        elif ev.kind == 'stale':
-            for s in ev.steps:
-                if s in self.states: self.states[s] = 'locked'
+        elif ev.kind == 'stale':  # a cleared step is ready again when the one before it is done (e.g. 7 after a new model)
+            for i, s in enumerate(names):
+                if s in ev.steps: self.states[s] = 'ready' if i and self.states[names[i - 1]] == 'done' else 'locked'
             self._titles()
 
 def data_steps(**kwargs) -> DataSteps:
