@@ -14,7 +14,7 @@ from .core import CourseError, atomic_write_text, data_dir
 # %% auto #0
 __all__ = ['MARKS', 'COLUMNS', 'CleaningError', 'cleaning_file', 'CleaningList', 'describe_cleaning']
 
-# %% ../nbs/05c_cleaning.ipynb #8a7ef2e4
+# %% ../nbs/05c_cleaning.ipynb #0689f63f
 MARKS = {'mislabelled': "the label is wrong: use the new label, or leave the file out until it has one",
          'junk': "not a usable image of any class: leave it out"}
 COLUMNS = ('file', 'mark', 'label', 'note', 'time')
@@ -23,10 +23,12 @@ class CleaningError(CourseError, ValueError):
     "A mark that cannot be recorded."
 
 def cleaning_file(root) -> Path:
-    "Where the cleaning list of the data under `root` is kept: one CSV per folder, in the project's data directory."
+    "Where the cleaning list of the data under `root` is kept: one CSV per folder, in `$VISION_COURSE_CLEANING` or the project's data directory."
+    import os
     root = Path(root).expanduser().resolve()
+    base = Path(os.environ['VISION_COURSE_CLEANING']).expanduser() if os.environ.get('VISION_COURSE_CLEANING') else data_dir()/'cleaning'
     slug = re.sub(r'[^A-Za-z0-9_.-]+', '-', root.name).strip('-') or 'data'
-    return data_dir()/'cleaning'/f"{slug}-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}.csv"
+    return base/f"{slug}-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}.csv"
 
 class CleaningList:
     "Marks on files (mislabelled, junk), saved to their own CSV file at every change."

@@ -62,24 +62,46 @@ def lr_figure(lr:dict, lo:float|None=None, hi:float|None=None) -> Figure:
     from vision_course.lrfind import lr_plot
     return lr_plot(lr, pick=(lo, hi) if lo and hi else None, pick_label='slice').fig
 
-# %% ../nbs/07_report.ipynb #dbc9a2e1
-def confusion_figure(cm, classes, figsize=None) -> Figure:
-    "The confusion matrix with counts in the cells; actual classes down, predicted across."
-    n = len(classes)
-    size = figsize or (max(3.5, .35 * n + 2),) * 2
-    fig = Figure(figsize=size)
+# %% ../nbs/07_report.ipynb #fd0b8325
+def confusion_figure(cm, classes, figsize=None, normalise:bool=False, only=None, highlight=None) -> Figure:
+    "The confusion matrix (counts, or row shares if `normalise`): actual down, predicted across; `only` class indices to show, `highlight` an (actual, predicted) index pair to outline."
+    cm = np.asarray(cm)
+    idx = list(range(len(classes))) if only is None else [int(i) for i in only]
+    if normalise:
+        tot = cm.sum(1, keepdims=True)
+        cm = np.divide(cm, tot, out=np.zeros(cm.shape), where=tot > 0)
+    m, names = cm[np.ix_(idx, idx)], [str(classes[i]) for i in idx]
+    n = len(idx)
+    longest = max((len(c) for c in names), default=1)
+    label_in = .075 * longest + .3  # room for the tick labels, in inches (about 7 points per character at font size 8)
+    cell = .34 if n > 12 else .5
+    size = figsize or (max(3.5, cell * n + label_in + 1.2), max(3.2, cell * n + label_in + .9))
+    fig = Figure(figsize=size, layout='constrained')
     ax = fig.add_subplot()
-    ax.imshow(cm, cmap='Blues')
-    ax.set_xticks(range(n), classes, rotation=90 if n > 10 else 0, fontsize=8)
-    ax.set_yticks(range(n), classes, fontsize=8)
+    ax.imshow(m, cmap='Blues', vmin=0, vmax=max(float(m.max()), 1e-9))
+    upright = n > 10 or longest * n > 40
+    ax.set_xticks(range(n), names, rotation=90 if upright else 0, fontsize=8)
+    ax.set_yticks(range(n), names, fontsize=8)
     if n <= 40:
-        thresh = cm.max() / 2
+        thresh = m.max() / 2
         for i in range(n):
             for j in range(n):
-                if cm[i, j]: ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=7 if n > 15 else 9,
-                                     color='white' if cm[i, j] > thresh else 'black')
-    ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title('Confusion matrix')
+                v = m[i, j]
+                if v: ax.text(j, i, f"{v:.2f}".lstrip('0') if normalise else int(v), ha='center', va='center',
+                              fontsize=6 if n > 15 else 8, color='white' if v > thresh else 'black')
+    if highlight is not None and highlight[0] in idx and highlight[1] in idx:
+        from matplotlib.patches import Rectangle
+        r, c = idx.index(highlight[0]), idx.index(highlight[1])
+        ax.add_patch(Rectangle((c - .5, r - .5), 1, 1, fill=False, edgecolor='#d62728', linewidth=2.5))
+    ax.set_xlabel('predicted'); ax.set_ylabel('actual')
+    ax.set_title('Confusion matrix' + (' (share of each actual class)' if normalise else '')
+                 + (f', {n} of {len(classes)} classes' if n < len(classes) else ''), fontsize=10)
     return fig
+
+def _overlaps(texts, renderer) -> int:
+    "How many neighbouring pairs of `texts` overlap once drawn."
+    boxes = [t.get_window_extent(renderer) for t in texts if t.get_text()]
+    return sum(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
 
 def image_grid(files, titles, ncols:int=5, size:float=1.6) -> Figure:
     "Images in a grid, each with its title; `files` holds paths (opened with `load_rgb`) or HWC arrays."
@@ -98,7 +120,7 @@ def top_losses_figure(top:list, ncols:int=5) -> Figure:
     return image_grid([t['file'] for t in top],
                       [f"{t['actual']}/{t['predicted']}\nloss {t['loss']:.2f}  p {t['probability']:.2f}" for t in top], ncols)
 
-# %% ../nbs/07_report.ipynb #b0122f0a
+# %% ../nbs/07_report.ipynb #7386740b
 def describe(course, step:str) -> str:
     "One line saying what `step` produced."
     r = course.results.get(step)
@@ -130,7 +152,7 @@ def summary(course) -> dict:
 
 def _jsonable(d): return json.loads(json.dumps(d, default=str))
 
-# %% ../nbs/07_report.ipynb #eab0e8a4
+# %% ../nbs/07_report.ipynb #db02b661
 def _img(fig, alt): return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png_bytes(fig)).decode()}">'
 
 def _table(header, rows):
