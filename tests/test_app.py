@@ -215,3 +215,74 @@ def test_finetune_app_finder_picker_compare(finetune_server):
         page.get_by_role('button', name=re.compile(r'Reload stage 1')).click()
         page.get_by_text(re.compile(r"The model is .stage-1. again")).wait_for(timeout=60_000)
         b.close()
+
+
+@pytest.fixture
+def interpret_server():
+    yield from _serve('interpret')
+
+
+def _dropdown(page, label):
+    "The <select> of the visible dropdown whose label is `label`."
+    box = page.locator('.widget-dropdown').filter(has=page.locator('label', has_text=re.compile(f'^{label}$'))).filter(visible=True)
+    return box.first.locator('select')
+
+
+def _upload(page, label, path):
+    "Choose `path` in the file dialog that the upload button `label` opens, as a learner would."
+    with page.expect_file_chooser() as fc:
+        page.get_by_role('button', name=re.compile(label)).filter(visible=True).first.click()
+    fc.value.set_files(str(path))
+
+
+def test_interpret_app_matrix_cell_remedy_upload(interpret_server, tmp_path):
+    "Steps 7-8 in the browser: interpret, open a cell of the confusion matrix, run one remedy, predict an uploaded image."
+    from playwright.sync_api import sync_playwright
+    from PIL import Image
+    from vision_course.sample import sample_path
+    mine = tmp_path/'my_digit.png'
+    Image.open(next((sample_path()/'digits'/'valid'/'3').glob('*.png'))).resize((64, 64)).save(mine)
+    (tmp_path/'notes.png').write_text('these are my notes, not an image')
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = _open_with_sample(b, interpret_server)
+        _to_learner(page)
+        epochs = _slider(page, 'Epochs', 0)
+        epochs.focus()
+        for _ in range(3): epochs.press('ArrowLeft')
+        page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
+        page.get_by_text('Done: finished 1 epoch').wait_for(timeout=300_000)
+        page.get_by_role('button', name=re.compile('Interpret the model')).click()
+        page.get_by_text(re.compile(r'validation images wrong\. Open an image')).wait_for(timeout=120_000)
+        assert len(page.locator('.widget-button', has_text='open').filter(visible=True).all()) == 9
+        # the confusion matrix, then one cell: a class predicted as another, chosen with the menus
+        page.get_by_role('tab', name='Confusion matrix').click()
+        matrix = page.locator('img.vc-confusion')
+        matrix.wait_for(timeout=30_000)
+        first = matrix.get_attribute('src')
+        pred = _dropdown(page, 'Predicted')
+        options = pred.locator('option').all_inner_texts()
+        pick = next(o for o in reversed(options) if not o.endswith('(0)'))
+        pred.select_option(label=pick)
+        n = int(re.search(r'\((\d+)\)$', pick).group(1))
+        page.wait_for_function("s => document.querySelector('img.vc-confusion').src !== s", arg=first, timeout=30_000)
+        page.get_by_text(re.compile(rf'^{n} images? of ')).wait_for(timeout=30_000)
+        assert len(page.locator('.widget-button', has_text='open').filter(visible=True).all()) == min(n, 40)
+        page.locator('.widget-button', has_text='open').filter(visible=True).first.click()
+        page.locator('.vc-detail').get_by_text('probability of the prediction').wait_for(timeout=30_000)
+        _shot(page, 'interpret-cell.png')
+        # one remedy, trained for real and added to the table
+        page.get_by_role('tab', name='Remedies').click()
+        page.get_by_role('button', name='Class weights in the loss').click()
+        page.get_by_text(re.compile(r'Class weights in the loss: accuracy [\d.]+ → [\d.]+')).wait_for(timeout=300_000)
+        assert 'mistakes on the pairs' in page.inner_text('body')
+        _shot(page, 'interpret-remedy.png')
+        # an uploaded image, and a file that is not one
+        page.get_by_role('tab', name='Try it').click()
+        _upload(page, 'Upload an image', mine)
+        page.get_by_text(re.compile(r'my_digit\.png: \w+ \(')).wait_for(timeout=60_000)
+        assert 'The model says' in page.inner_text('body')
+        _shot(page, 'interpret-upload.png')
+        _upload(page, 'Upload an image', tmp_path/'notes.png')
+        page.get_by_text(re.compile('notes.png is not an image we can read')).wait_for(timeout=30_000)
+        b.close()

@@ -16,7 +16,7 @@ from .train import LiveView, rows_html
 # %% auto #0
 __all__ = ['image_png', 'probs_figure', 'InterpretPanel', 'interpret_steps']
 
-# %% ../../nbs/18_ui_interpret.ipynb #70b78fff
+# %% ../../nbs/18_ui_interpret.ipynb #3e163bd9
 def image_png(img, px:int=224) -> bytes:
     "An RGB image as PNG bytes, at most `px` on its longer side; small images are enlarged with crisp pixels."
     from PIL import Image
@@ -39,6 +39,7 @@ def probs_figure(top:list, actual:str|None=None, figsize=(3.6, 1.5)):
     return fig
 
 _BTN = W.Layout(width='14em')
+_BIG = W.Layout(width='224px', height='224px', object_fit='contain', flex='0 0 auto')  # never stretched by its row
 _H = lambda t: W.HTML(f'<h4 style="margin:.6em 0 .2em 0">{t}</h4>')
 
 def _short(path, root) -> str:
@@ -46,7 +47,7 @@ def _short(path, root) -> str:
     try: return str(Path(path).relative_to(root))
     except (ValueError, TypeError): return str(path)
 
-# %% ../../nbs/18_ui_interpret.ipynb #be129ec6
+# %% ../../nbs/18_ui_interpret.ipynb #2f085ac4
 class InterpretPanel(Panel):
     "Steps 7–8: top losses, confusion matrix, most confused, remedies, try an image, export, and the cleaning list."
     def __init__(self, course=None, mode:str='notebook', max_tiles:int=40):
@@ -83,16 +84,16 @@ class InterpretPanel(Panel):
         self.remedy_epochs = W.IntSlider(value=1, min=1, max=10, description='Epochs each', style=sty)
         self.remedy_buttons = {k: W.Button(description=r['title'], layout=W.Layout(width='19em'), disabled=True,
                                            tooltip=r['what']) for k, r in REMEDIES.items()}
-        rows = [W.HBox([b, W.HTML(f"<span style='font-size:90%'>{html.escape(REMEDIES[k]['what'])}<br>"
+        rows = [W.HBox([b, W.HTML(f"<span style='font-size:90%;line-height:1.35;display:block;margin-bottom:.4em'>{html.escape(REMEDIES[k]['what'])}<br>"
                                   f"<span style='color:#555'>{html.escape(REMEDIES[k]['why'])}</span></span>",
                                   layout=W.Layout(max_width='46em'))]) for k, b in self.remedy_buttons.items()]
         self.remedy_live = LiveView()
         self.remedy_table, self.remedy_verdict = W.HTML(), W.HTML()
         # try it
-        self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload an image')
+        self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload an image', layout=W.Layout(width='16em'))
         self.pick = W.Dropdown(description='or a validation image', style=dict(description_width='11em'), layout=W.Layout(width='34em'))
         self.pick_button = W.Button(description='Ask the model', icon='question', layout=_BTN, disabled=True)
-        self.try_image, self.try_probs = W.Image(format='png'), W.Image(format='png', layout=W.Layout(max_width='420px'))
+        self.try_image, self.try_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
         self.try_text = W.HTML()
         # export
         self.export_path = W.Text(description='File', style=dict(description_width='4em'), layout=W.Layout(width='46em'))
@@ -105,12 +106,12 @@ class InterpretPanel(Panel):
         self.unmark_button = W.Button(description='Take the mark off', icon='eraser', layout=_BTN, disabled=True)
         # the image looked at closely (shared by every tab)
         self.detail_head, self.detail_info = W.HTML(), W.HTML()
-        self.detail_image, self.detail_probs = W.Image(format='png'), W.Image(format='png', layout=W.Layout(max_width='420px'))
+        self.detail_image, self.detail_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
         self.relabel = W.Dropdown(description='right label', style=dict(description_width='6em'), layout=W.Layout(width='18em'))
         self.mislabelled_button = W.Button(description='Mark: mislabelled', icon='tag', layout=_BTN)
         self.junk_button = W.Button(description='Mark: junk', icon='trash', layout=_BTN)
         self.detail_unmark = W.Button(description='Take the mark off', icon='eraser', layout=_BTN)
-        self.detail = W.VBox([self.detail_head, W.HBox([self.detail_image, W.VBox([self.detail_info, self.detail_probs])]),
+        self.detail = W.VBox([self.detail_head, W.HBox([self.detail_image, W.VBox([self.detail_info, self.detail_probs])], layout=W.Layout(align_items='flex-start')),
                               W.HBox([self.relabel, self.mislabelled_button, self.junk_button, self.detail_unmark])],
                              layout=W.Layout(display='none', border='1px solid #ddd', padding='4px 8px', margin='6px 0'))
         self.detail.add_class('vc-detail')
@@ -122,7 +123,7 @@ class InterpretPanel(Panel):
             W.VBox([self.remedy_focus, self.remedy_epochs, *rows, self.remedy_live, self.remedy_table, self.remedy_verdict]),
             W.VBox([W.HTML("<p style='margin:0'>What does the model say about an image it has never seen? Images up to "
                            "20 MB (JPEG, PNG, GIF, BMP, TIFF, WebP).</p>"), self.upload, W.HBox([self.pick, self.pick_button]),
-                    W.HBox([self.try_image, W.VBox([self.try_text, self.try_probs])])]),
+                    W.HBox([self.try_image, W.VBox([self.try_text, self.try_probs])], layout=W.Layout(align_items='flex-start'))]),
             W.VBox([W.HTML("<p style='margin:0;max-width:60em'>The model as one file: <code>learn.export</code> keeps the "
                            "weights, the class names and how images are opened and resized. It is written to a temporary "
                            "name first and renamed when complete, then loaded back as a deployed app would and checked "
@@ -132,7 +133,7 @@ class InterpretPanel(Panel):
             self.tabs.set_title(i, t)
         intro = ("Where is the model wrong, and what can you do about it? The <b>top losses</b> are the validation images "
                  "the model got wrong while being sure of itself; the <b>confusion matrix</b> and the <b>most confused</b> "
-                 "pairs show which classes it mixes up. Click an image to look closer and to mark it if its label is wrong.")
+                 "pairs show which classes it mixes up. Press <i>open</i> under an image to look closer, and to mark it if its label is wrong.")
         super().__init__([W.HBox([self.run_button, self.stop_button]), self.model_line, self.status, self.tabs, self.detail],
                          '7–8. Interpret', intro)
         for b, fn in ((self.run_button, self._on_run), (self.stop_button, self._on_stop), (self.pick_button, self._on_pick),
@@ -215,7 +216,7 @@ def _clear(self:InterpretPanel, why:str):
     self.detail.layout.display = 'none'; self.shown = None
     self.say(why, 'warn')
 
-# %% ../../nbs/18_ui_interpret.ipynb #2ebabc15
+# %% ../../nbs/18_ui_interpret.ipynb #eeb8c903
 @patch
 def _run_work(self:InterpretPanel, work, done, training:bool=False):
     if self.busy: return False
@@ -257,7 +258,7 @@ def _interpreted(self:InterpretPanel, it):
     wrong = int(len(it.files) - it.confusion.trace())
     self.remedy_epochs.value = max(1, min(10, len(self.course.results['train']['epochs']) or 1))
     self._show_top(); self._draw_matrix(); self._on_cell(); self._show_pairs(); self._show_remedies()
-    self.say(f"Accuracy {it.accuracy:.3f}: {wrong} of {len(it.files)} validation images wrong. Click an image to look closer.", 'ok')
+    self.say(f"Accuracy {it.accuracy:.3f}: {wrong} of {len(it.files)} validation images wrong. Open an image to look closer.", 'ok')
 
 @patch
 def _thumb(self:InterpretPanel, file:str, px:int) -> bytes:
@@ -272,7 +273,7 @@ def _tiles(self:InterpretPanel, recs:list, px:int|None=None) -> list:
     px = px or self.px.value
     out = []
     for r in recs[:self.max_tiles]:
-        b = W.Button(description='look closer', icon='search-plus', layout=W.Layout(width=f'{max(px, 90)}px'),
+        b = W.Button(description='open', icon='search-plus', layout=W.Layout(width=f'{max(px, 90)}px'),
                      tooltip=f"{Path(r['file']).name}: actual {r['actual']}, predicted {r['predicted']}")
         b.on_click(self.guard(lambda _, i=r['index']: self.show_detail(i)))
         mark = self.course.cleaning.get(r['file']) if 'source' in self.course.results else None
@@ -310,7 +311,7 @@ def show_detail(self:InterpretPanel, i:int):
     self.detail_head.value = (f"<b>{html.escape(_short(r['file'], root))}</b> — actual <b>{html.escape(r['actual'])}</b>, "
                               f"predicted <b>{html.escape(r['predicted'])}</b> {'✓' if r['correct'] else '✗'}")
     self.relabel.options = [("(don't know)", '')] + [(c, c) for c in it.classes]
-    self.relabel.value = r['predicted'] if not r['correct'] else ''
+    self.relabel.value = ''  # the learner says what the right label is; the model's guess is often the mistake
     self._detail_info()
     self.detail.layout.display = ''
     for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = self.busy
