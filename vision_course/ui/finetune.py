@@ -427,18 +427,11 @@ def _demonstrated(self:FinetunePanel, d:dict):
     self.say(f"Demonstration done: {a} {d['before']['accuracy']:.3f} → {d['after']['accuracy']:.3f} "
              f"with everything at {d['lr']:.0e}.", 'warn' if d['worse'] else 'ok')
 
-# %% ../../nbs/17_ui_finetune.ipynb #efdc888e
+# %% ../../nbs/17_ui_finetune.ipynb #86ff4c30
 def finetune_steps(course=None, mode:str='notebook', **kwargs):
     "Steps 2–6 and 9 over one course: the data steps, the learner, training, then fine-tuning."
-    from vision_course.ui.data import DataSteps
-    from vision_course.ui.learner import LearnerPanel
-    from vision_course.ui.train import TrainPanel
-    if course is None:
-        from vision_course.course import Course
-        course = Course()
-    head = ("<h2 style='margin:.2em 0'>Train, then fine-tune</h2><p style='margin:0 0 .5em 0;max-width:60em'>"
-            "Steps 2 to 6 and 9 of the lessons: build the data, train a first stage, then unfreeze and fine-tune it with "
-            "discriminative learning rates read from the learning-rate finder.</p>")
-    more = (('learner', '5. Learner', LearnerPanel(course)), ('train', '6. Train', TrainPanel(course, mode=mode)),
-            ('finetune', '9. Fine-tune', FinetunePanel(course, mode=mode)))
-    return DataSteps(course, mode=mode, more=more, head=head, **kwargs)
+    from vision_course.ui.train import train_steps
+    return train_steps(course, mode, "Train, then fine-tune",
+                       "Steps 2 to 6 and 9 of the lessons: build the data, train a first stage, then unfreeze and fine-tune it "
+                       "with discriminative learning rates read from the learning-rate finder.",
+                       lambda c, m: (('finetune', '9. Fine-tune', FinetunePanel(c, mode=m)),), **kwargs)

@@ -530,18 +530,11 @@ def _exported(self:InterpretPanel, ex:dict):
                              f"padding:6px'>{html.escape(ex['code'])}</pre>" + rows_html(ex['rows']))
     self.say(f"Exported to {ex['path']} and checked.", 'ok' if ok else 'error')
 
-# %% ../../nbs/18_ui_interpret.ipynb #b5ef78f1
+# %% ../../nbs/18_ui_interpret.ipynb #2dd1f765
 def interpret_steps(course=None, mode:str='notebook', **kwargs):
     "Steps 2–6, then 7–8 over one course: the data steps, the learner, training, then interpretation."
-    from vision_course.ui.data import DataSteps
-    from vision_course.ui.learner import LearnerPanel
-    from vision_course.ui.train import TrainPanel
-    if course is None:
-        from vision_course.course import Course
-        course = Course()
-    head = ("<h2 style='margin:.2em 0'>Train, then look at the mistakes</h2><p style='margin:0 0 .5em 0;max-width:60em'>"
-            "Steps 2 to 8 of the lessons: build the data, train a first stage, then see where the model is wrong, try "
-            "remedies for the classes it confuses, try it on your own image and export it.</p>")
-    more = (('learner', '5. Learner', LearnerPanel(course)), ('train', '6. Train', TrainPanel(course, mode=mode)),
-            ('interpret', '7–8. Interpret', InterpretPanel(course, mode=mode)))
-    return DataSteps(course, mode=mode, more=more, head=head, **kwargs)
+    from vision_course.ui.train import train_steps
+    return train_steps(course, mode, "Train, then look at the mistakes",
+                       "Steps 2 to 8 of the lessons: build the data, train a first stage, then see where the model is wrong, "
+                       "try remedies for the classes it confuses, try it on your own image and export it.",
+                       lambda c, m: (('interpret', '7–8. Interpret', InterpretPanel(c, mode=m)),), **kwargs)

@@ -374,17 +374,17 @@ def _on_load(self:TrainPanel, _=None):
     self.say(f"Loaded '{name}': the model is as it was when that stage was saved.", 'ok')
     self.refresh()
 
-# %% ../../nbs/16_ui_train.ipynb #18f0411d
-def train_steps(course=None, mode:str='notebook', **kwargs):
-    "Steps 2–6 over one course: the data steps, then the learner and training panels."
+# %% ../../nbs/16_ui_train.ipynb #2a19d5f3
+def train_steps(course=None, mode:str='notebook', title:str='From images to a trained model',
+                text:str="Steps 2 to 6 of the lessons: pick the images, label them, build the DataLoaders, create a learner and "
+                         "train it while watching the loss. The bundled handwritten digits work offline on any computer.",
+                extra=lambda course, mode: (), **kwargs):
+    "Steps 2–6 over one course (the data steps, the learner, training), then the `(step, title, panel)`s `extra(course, mode)` returns."
     from vision_course.ui.data import DataSteps
     from vision_course.ui.learner import LearnerPanel
     if course is None:
         from vision_course.course import Course
         course = Course()
-    learner, trainer = LearnerPanel(course), TrainPanel(course, mode=mode)
-    head = ("<h2 style='margin:.2em 0'>From images to a trained model</h2><p style='margin:0 0 .5em 0;max-width:60em'>"
-            "Steps 2 to 6 of the lessons: pick the images, label them, build the DataLoaders, create a learner and train "
-            "it while watching the loss. The bundled handwritten digits work offline on any computer.</p>")
-    return DataSteps(course, mode=mode, more=(('learner', '5. Learner', learner), ('train', '6. Train', trainer)),
-                     head=head, **kwargs)
+    head = f"<h2 style='margin:.2em 0'>{title}</h2><p style='margin:0 0 .5em 0;max-width:60em'>{text}</p>"
+    more = (('learner', '5. Learner', LearnerPanel(course)), ('train', '6. Train', TrainPanel(course, mode=mode)), *extra(course, mode))
+    return DataSteps(course, mode=mode, more=more, head=head, **kwargs)
