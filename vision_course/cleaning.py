@@ -14,7 +14,7 @@ from .core import CourseError, atomic_write_text, data_dir
 # %% auto #0
 __all__ = ['MARKS', 'COLUMNS', 'CleaningError', 'cleaning_file', 'CleaningList', 'describe_cleaning']
 
-# %% ../nbs/05c_cleaning.ipynb #0689f63f
+# %% ../nbs/05c_cleaning.ipynb #85697c89
 MARKS = {'mislabelled': "the label is wrong: use the new label, or leave the file out until it has one",
          'junk': "not a usable image of any class: leave it out"}
 COLUMNS = ('file', 'mark', 'label', 'note', 'time')
@@ -43,30 +43,40 @@ class CleaningList:
             for r in rows:
                 if r['mark'] not in MARKS: raise ValueError(f"unknown mark {r['mark']!r}")
             self.rows = {r['file']: {c: r.get(c) or '' for c in COLUMNS} for r in rows}
+        except OSError as e:  # unreadable (permissions): leave it where it is
+            self.rows, self.problem = {}, f"The cleaning list {self.path} cannot be read ({e.strerror or e}); marks cannot be saved."
         except (ValueError, KeyError, UnicodeDecodeError, csv.Error) as e:
             aside = self.path.with_name(f"{self.path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}{self.path.suffix}")
             self.path.rename(aside)
             self.rows, self.problem = {}, (f"The cleaning list {self.path.name} could not be read ({e}); it was kept as "
                                            f"{aside.name} and a new list started.")
 
-    def _write(self):
+    def _write(self, file:str, row:dict|None):
+        "Set (or with `row=None` remove) the mark of `file`, on top of what the file holds now (another session may have added marks)."
+        rows = dict(self.rows)
+        if self.path.exists():
+            fresh = CleaningList.__new__(CleaningList); fresh.path, fresh.rows, fresh.problem = self.path, {}, None
+            fresh._load()
+            if fresh.problem is None: rows = fresh.rows  # the file is the truth
+        if row is None: rows.pop(file, None)
+        else: rows[file] = row
         buf = io.StringIO()
-        w = csv.DictWriter(buf, COLUMNS); w.writeheader(); w.writerows(self.rows.values())
+        w = csv.DictWriter(buf, COLUMNS); w.writeheader(); w.writerows(rows.values())
         atomic_write_text(self.path, buf.getvalue())
+        self.rows = rows
 
     def mark(self, file, mark:str, label:str|None=None, note:str='') -> dict:
         "Mark `file` as `mislabelled` (with its right `label`, if known) or `junk`; a new mark replaces the old one."
         if mark not in MARKS: raise CleaningError(f"A mark is one of {', '.join(MARKS)}, not {mark!r}.")
         if mark == 'junk' and label: raise CleaningError("A junk file gets no label: it is left out.")
         row = dict(file=str(file), mark=mark, label=str(label or '').strip(), note=str(note or ''), time=time.strftime('%Y-%m-%d %H:%M:%S'))
-        self.rows[str(file)] = row
-        self._write()
+        self._write(str(file), row)
         return row
 
     def unmark(self, file) -> bool:
         "Take the mark off `file`; False if it had none."
-        if self.rows.pop(str(file), None) is None: return False
-        self._write()
+        if str(file) not in self.rows: return False
+        self._write(str(file), None)
         return True
 
     def __len__(self): return len(self.rows)
@@ -76,11 +86,12 @@ class CleaningList:
 
     def apply(self, lab):
         "A copy of labelled data `lab` with the marks applied (junk and unlabelled mislabelled files out, the rest relabelled), and a summary."
-        items, labels, valid, out, relabelled = [], [], [], [], []
+        items, labels, valid, out, relabelled, in_valid = [], [], [], [], [], 0
         for i, (f, y) in enumerate(zip(lab.items, lab.labels)):
             r = self.rows.get(str(f))
-            if r is not None and (r['mark'] == 'junk' or not r['label']): out.append(str(f)); continue
-            if r is not None and r['label'] != y: relabelled.append((str(f), y, r['label'])); y = r['label']
+            v = lab.is_valid is not None and bool(lab.is_valid[i])
+            if r is not None and (r['mark'] == 'junk' or not r['label']): out.append(str(f)); in_valid += v; continue
+            if r is not None and r['label'] != y: relabelled.append((str(f), y, r['label'])); y = r['label']; in_valid += v
             items.append(f); labels.append(y)
             if lab.is_valid is not None: valid.append(lab.is_valid[i])
         known = {str(f) for f in lab.items}
@@ -88,7 +99,7 @@ class CleaningList:
         new = sorted({to for _, _, to in relabelled} - set(lab.labels))
         skipped = list(lab.skipped) + [(f, 'marked in the cleaning list') for f in out]
         cleaned = replace(lab, items=items, labels=labels, is_valid=valid if lab.is_valid is not None else None, skipped=skipped)
-        return cleaned, dict(left_out=out, relabelled=relabelled, unknown=unknown, new_classes=new)
+        return cleaned, dict(left_out=out, relabelled=relabelled, unknown=unknown, new_classes=new, valid_changed=in_valid)
 
 def describe_cleaning(summary:dict) -> str:
     "One line saying what the cleaning list changed."
@@ -97,4 +108,7 @@ def describe_cleaning(summary:dict) -> str:
     if summary['relabelled']: parts.append(f"{len(summary['relabelled'])} relabelled")
     if summary['new_classes']: parts.append(f"new class{'es' * (len(summary['new_classes']) > 1)} {', '.join(summary['new_classes'])}")
     if summary['unknown']: parts.append(f"{len(summary['unknown'])} marked file{'s' * (len(summary['unknown']) > 1)} not in these labels")
+    if k := summary.get('valid_changed'):
+        parts.append(f"{k} of them in the validation set, so accuracy is now measured on slightly different images "
+                     "(compare runs from before the cleaning with care)")
     return "cleaning list: " + (', '.join(parts) if parts else 'nothing to change')

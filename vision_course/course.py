@@ -21,7 +21,7 @@ TITLES = dict(environment='1. Import', source='2. Data source', labels='3. Label
 NEEDS = dict(environment=(), source=(), labels=('source',), data=('labels',), learner=('data',), train=('learner',),
              interpret=('train',), confused=('interpret',), finetune=('train',))
 
-# %% ../nbs/06_course.ipynb #d3c7c3db
+# %% ../nbs/06_course.ipynb #cf5114e6
 class Course:
     "The state of one learner's walk through the nine steps."
     def __init__(self, workdir=None, events:Events|None=None):
@@ -55,6 +55,8 @@ class Course:
         self.events.emit('step', step=step, status='running', params=params)
         try:
             with Timer() as t: res = fn(**params)
+            if gone := [n for n in NEEDS[step] if n not in self.results]:  # changed by someone else meanwhile
+                raise StepOrderError(f"'{TITLES[gone[0]]}' changed while '{TITLES[step]}' ran: run '{TITLES[step]}' again.")
         except BaseException as e:
             self.events.emit('step', step=step, status='failed', error=str(e))
             raise
@@ -89,18 +91,24 @@ def labels(self:Course, strategy:str='folders', **params):
     source = self.results['source'] if 'source' in self.results else None
     return self._run('labels', lambda strategy, **p: label_with(source, strategy, **p), strategy=strategy, **params)
 
-# %% ../nbs/06_course.ipynb #b99b486b
+# %% ../nbs/06_course.ipynb #0e3c48b0
 @patch
 def data(self:Course, size:int=32, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default', flip:bool|None=None,
          method:str='crop', split:str='auto', cleaning:bool=True):
     "Step 4: build the DataLoaders (with the cleaning list's marks applied unless `cleaning=False`)."
-    from vision_course.data import build_dataloaders
+    from vision_course.data import build_dataloaders, split_items
     from vision_course.cleaning import describe_cleaning
     if flip is None: flip = not (self.done('source') and self.results['source'].kind == 'sample')
     def build(cleaning, **kw):
-        lab, summary = self.results['labels'], None
-        if cleaning and 'source' in self.results and len(self.cleaning): lab, summary = self.cleaning.apply(lab)
+        lab, summary, notes = self.results['labels'], None, []
+        if cleaning and 'source' in self.results and len(self.cleaning):
+            if kw['split'] == 'random' or lab.is_valid is None:  # split first, so that a mark moves no other image across
+                from dataclasses import replace
+                is_valid, notes = split_items(lab.labels, kw['valid_pct'], kw['seed'])
+                lab, kw['split'] = replace(lab, is_valid=list(is_valid)), 'auto'
+            lab, summary = self.cleaning.apply(lab)
         d = build_dataloaders(lab, **kw)
+        d.warnings[:0] = notes
         if summary: d.warnings.append(describe_cleaning(summary)); d.cleaning = summary
         return d
     return self._run('data', build, size=size, bs=bs, valid_pct=valid_pct, seed=seed, augment=augment, flip=flip,
@@ -130,7 +138,7 @@ def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, me
         return dict(learn=learn, arch=arch, pretrained=use, note=note, metrics=tuple(metrics), **learner_summary(learn))
     return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed, metrics=tuple(metrics))
 
-# %% ../nbs/06_course.ipynb #08f70104
+# %% ../nbs/06_course.ipynb #5a3f9134
 @patch
 def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwrite:bool=False):
     "Step 6: `fit_one_cycle(epochs, lr)`, then save the stage."
@@ -190,7 +198,8 @@ def load_stage(self:Course, name:str):
 
 @patch
 def _model_changed(self:Course, name:str):
-    "The learner now holds stage `name`: an interpretation made of another model is cleared (steps 7 and 8)."
+    "The learner now holds stage `name`: an interpretation (steps 7 and 8) and remedies compared with another model are cleared."
+    if name != self.model_name: self.remedies = []
     self.model_name = name
     it = self.results.get('interpret')
     if it is not None and it.model != name:

@@ -171,7 +171,7 @@ def read_upload(name:str, content:bytes, max_mb:float=MAX_UPLOAD_MB, max_pixels:
         raise UploadError(f"{name} is not an image we can read: {_looks_like(content[:512])}. "
                           "Upload a JPEG, PNG, GIF, BMP, TIFF or WebP file.") from None
 
-# %% ../nbs/05_interpret.ipynb #5c7da018
+# %% ../nbs/05_interpret.ipynb #cb820838
 class ExportError(CourseError):
     "The learner could not be exported to the file asked for."
 
@@ -186,11 +186,15 @@ def export_learner(learn, path, overwrite:bool=False) -> Path:
     if not path.parent.exists(): raise ExportError(f"The folder {path.parent} does not exist. Create it or choose another one.")
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.part', dir=path.parent)
     os.close(fd)
+    # fastai empties the learner's DataLoaders and optimiser while it pickles, and puts them back only on success
+    dls, opt = learn.dls, learn.opt
     try:
         learn.export(Path(tmp))
         os.replace(tmp, path)
     except OSError as e: raise ExportError(f"Could not write {path}: {e.strerror or e}. Check the folder and the free space.") from None
+    except Exception as e: raise ExportError(f"Could not export the learner: {type(e).__name__}: {e}") from None
     finally:
+        learn.dls, learn.opt = dls, opt
         if os.path.exists(tmp): os.unlink(tmp)
     return path
 

@@ -10,7 +10,8 @@ import numpy as np
 from .core import CourseError, StepOrderError
 
 # %% auto #0
-__all__ = ['REMEDIES', 'RemedyError', 'class_weights', 'focus', 'pair_errors', 'run_remedy', 'remedy_table', 'remedy_verdict']
+__all__ = ['REMEDIES', 'RemedyError', 'class_weights', 'focus', 'pair_errors', 'unavailable', 'run_remedy', 'remedy_table',
+           'remedy_verdict']
 
 # %% ../nbs/06b_remedies.ipynb #987d9c80
 REMEDIES = {
@@ -58,8 +59,21 @@ def pair_errors(confusion, classes:list, pairs:list) -> int:
     "How many validation images fall in the `pairs` cells of `confusion`."
     return int(sum(confusion[classes.index(a), classes.index(p)] for a, p in pairs))
 
-# %% ../nbs/06b_remedies.ipynb #26458cd7
+# %% ../nbs/06b_remedies.ipynb #523fa104
 _LEVEL_UP = {'off': 'light', 'light': 'default', 'default': 'strong'}
+
+def unavailable(course) -> dict:
+    "The remedies that cannot be tried on this course's model and data, each with the reason."
+    from vision_course.train import _groups
+    out = {}
+    if course.done('data') and course.results['data'].augment == 'strong':
+        out['augment'] = "The data already has the strongest augmentation offered here."
+    if course.done('learner') and course.done('train') and course._stage1_freeze() + 1 > len(_groups(course.results['learner']['learn'])) - 1:
+        out['frozen'] = ("Stage 1 already trained only the head: there is nothing more to freeze. Keeping layers frozen "
+                         "matters when fine-tuning: in step 9, choose to keep the first layer groups frozen.")
+    if course.done('interpret') and not course.results['interpret'].most_confused(1):
+        out['oversample'] = "The model confuses no pair of classes, so there is nothing to oversample."
+    return out
 
 def run_remedy(course, kind:str, epochs:int|None=None, lr:float|None=None, pairs=None, min_val:int=1) -> dict:
     "Retrain stage 1's recipe with remedy `kind` (see `REMEDIES`) and compare it with the model `course` holds now."
@@ -80,8 +94,8 @@ def run_remedy(course, kind:str, epochs:int|None=None, lr:float|None=None, pairs
     d = {k: v for k, v in course.params['data'].items() if k != 'cleaning'}
     detail = ''
     if kind == 'augment':
-        if d['augment'] == 'strong': raise RemedyError("The data already has the strongest augmentation offered here.")
-        d['augment'] = _LEVEL_UP[d['augment']]; detail = f"augmentation {course.params['data']['augment']} → {d['augment']}"
+        if (why := unavailable(course).get('augment')): raise RemedyError(why)
+        d['augment'] = _LEVEL_UP[data.augment]; detail = f"augmentation {data.augment} → {d['augment']}"
     if kind == 'oversample':
         d['oversample'] = {c: 2 for c in classes}; detail = f"training images of {', '.join(classes)} shown twice"
     if kind in ('augment', 'oversample'): data = build_dataloaders(data.labelled, **d)
@@ -95,10 +109,8 @@ def run_remedy(course, kind:str, epochs:int|None=None, lr:float|None=None, pairs
         lo, hi = int(np.argmax(w)), int(np.argmin(w))
         detail = f"weights {min(w):.2f}–{max(w):.2f} (largest for {data.classes[lo]}, smallest for {data.classes[hi]})"
     if kind == 'frozen':
+        if (why := unavailable(course).get('frozen')): raise RemedyError(why)
         n, k = len(_groups(learn)), course._stage1_freeze() + 1
-        if k > n - 1:
-            raise RemedyError("Stage 1 already trained only the head: there is nothing more to freeze. Keeping layers "
-                              "frozen matters when fine-tuning: in step 9, choose to keep the first layer groups frozen.")
         learn.freeze_to(k); detail = f"first {k} of {n} layer groups frozen"
     course.stop.clear()
     baseline = evaluate(course.results['learner']['learn'])

@@ -336,7 +336,7 @@ def _on_check(self:FinetunePanel, _=None):
     self._draw(); self.refresh()
     self.say("Suggestions revealed on the plot and in the table.", 'ok')
 
-# %% ../../nbs/17_ui_finetune.ipynb #e6c8fd5c
+# %% ../../nbs/17_ui_finetune.ipynb #4b7050a0
 @patch
 def settings(self:FinetunePanel) -> dict:
     "What `Course.finetune` gets from the form."
@@ -394,6 +394,7 @@ def show_compare(self:FinetunePanel, ft:dict):
 @patch
 def _on_keep(self:FinetunePanel, which:str):
     if self.keep1.disabled or self.busy or 'finetune' not in self.course.results: return
+    self.check_free()
     ft = self.course.keep(which)
     name = ft['stage1'] if which == 'stage-1' else ft['stage']
     self.say(f"The model is '{name}' again (accuracy {ft['final_accuracy']:.3f})." if which == 'stage-1' else

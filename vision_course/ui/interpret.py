@@ -47,7 +47,7 @@ def _short(path, root) -> str:
     try: return str(Path(path).relative_to(root))
     except (ValueError, TypeError): return str(path)
 
-# %% ../../nbs/18_ui_interpret.ipynb #2f085ac4
+# %% ../../nbs/18_ui_interpret.ipynb #5e7af857
 class InterpretPanel(Panel):
     "Steps 7–8: top losses, confusion matrix, most confused, remedies, try an image, export, and the cleaning list."
     def __init__(self, course=None, mode:str='notebook', max_tiles:int=40):
@@ -149,11 +149,11 @@ class InterpretPanel(Panel):
         self.min_val.observe(self.guard(lambda ch: self._show_pairs()), 'value')
         self.pairs.observe(self.guard(lambda ch: self._on_pair()), 'value')
         self.upload.observe(self.guard(lambda ch: self._on_upload()), 'value')
-        self.shown, self._mine, self._thumbs, self._quiet = None, False, {}, False
-        course.events.subscribe(self._on_event)
+        self.shown, self._mine, self._thumbs, self._quiet, self._stale = None, False, {}, False, None
+        course.events.subscribe(self.guard(self._on_event))
         self.refresh()
 
-# %% ../../nbs/18_ui_interpret.ipynb #397492d1
+# %% ../../nbs/18_ui_interpret.ipynb #ac70f544
 from fastcore.basics import patch
 
 @patch
@@ -167,11 +167,17 @@ def refresh(self:InterpretPanel, idle:bool=False):
     if trained and self.pick.options == () and 'data' in self.course.results: self._fill_pick()
     self.run_button.disabled = busy or not trained
     self.stop_button.disabled = not (busy and self._mine)
-    for b in self.remedy_buttons.values(): b.disabled = busy or it is None
+    from vision_course.remedies import REMEDIES
+    no = {}
+    if it is not None:
+        from vision_course.remedies import unavailable
+        no = unavailable(self.course)
+    for k, b in self.remedy_buttons.items():
+        b.disabled, b.tooltip = busy or it is None or k in no, no.get(k, REMEDIES[k]['what'])
     self.pick_button.disabled = busy or not trained or self.pick.value is None
     self.export_button.disabled = busy or not trained
     self.upload.disabled = busy or not trained
-    for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = busy or self.shown is None
+    for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = self.shown is None
     if not trained:
         self.model_line.value = "<i>Train a model (step 6) first.</i>"
     else:
@@ -198,7 +204,9 @@ def _on_event(self:InterpretPanel, ev):
     if ev.kind in ('fit_start', 'batch', 'epoch', 'fit_end'):
         if self._mine: self.remedy_live.handle(ev)
     elif ev.kind == 'stale' and 'interpret' in ev.steps:
-        if not self.busy: self._clear("The model changed since it was interpreted: interpret it again.")
+        why = "The model changed since it was interpreted: interpret it again."
+        if self.busy: self._stale = why  # cleared when the work in progress ends
+        else: self._clear(why)
         self.refresh()
     elif ev.kind == 'stale' and 'data' in ev.steps:
         self.pick.options = (); self.refresh()
@@ -211,12 +219,14 @@ def _on_event(self:InterpretPanel, ev):
 def _clear(self:InterpretPanel, why:str):
     "Empty every view that showed the old interpretation."
     for box in (self.top_tiles, self.cell_tiles, self.pair_tiles): box.children = ()
-    for h in (self.top_note, self.cell_note, self.pair_note, self.remedy_focus): h.value = ''
+    for h in (self.top_note, self.cell_note, self.pair_note, self.remedy_focus, self.try_text, self.remedy_live.table): h.value = ''
+    self.try_image.value = self.try_probs.value = b''
+    self._show_remedies()  # the course forgot the experiments compared with the old model
     self.matrix.value = b''; self.pairs.options = []
     self.detail.layout.display = 'none'; self.shown = None
     self.say(why, 'warn')
 
-# %% ../../nbs/18_ui_interpret.ipynb #eeb8c903
+# %% ../../nbs/18_ui_interpret.ipynb #25f3766e
 @patch
 def _run_work(self:InterpretPanel, work, done, training:bool=False):
     if self.busy: return False
@@ -228,6 +238,8 @@ def _run_work(self:InterpretPanel, work, done, training:bool=False):
         try: done(work())
         finally:
             self._mine = False
+            if self._stale and self._interp() is None: self._clear(self._stale)
+            self._stale = None
             self.refresh(idle=True)
     return self.start(wrapped)
 
@@ -314,7 +326,7 @@ def show_detail(self:InterpretPanel, i:int):
     self.relabel.value = ''  # the learner says what the right label is; the model's guess is often the mistake
     self._detail_info()
     self.detail.layout.display = ''
-    for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = self.busy
+    for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = False
 
 @patch
 def _detail_info(self:InterpretPanel):
@@ -327,11 +339,15 @@ def _detail_info(self:InterpretPanel):
                                  "<span style='color:#555'>Not marked. If the label is wrong or the image is junk, mark it: "
                                  "the mark goes to the cleaning list, the file stays as it is.</span>") + "</p>")
 
-# %% ../../nbs/18_ui_interpret.ipynb #e922d569
+# %% ../../nbs/18_ui_interpret.ipynb #94e6d1c1
 @patch
 def _mark(self:InterpretPanel, kind:str):
-    if self.shown is None or self.busy: return
+    if self.shown is None: return  # a mark is a line in the cleaning list: fine while a model trains
     label = self.relabel.value if kind == 'mislabelled' else None
+    if label and label == self.shown['actual']:
+        from vision_course.cleaning import CleaningError
+        raise CleaningError(f"{Path(self.shown['file']).name} is already labelled {label}: choose the right label, or "
+                            "(don't know) to leave it out until you know it.")
     self.course.cleaning.mark(self.shown['file'], kind, label)
     what = (f"mislabelled, right label {label}" if label else "mislabelled (left out until it has a label)") if kind == 'mislabelled' else "junk (left out)"
     self.say(f"Marked {Path(self.shown['file']).name} as {what}. Build the DataLoaders again (step 4) to use the cleaning list.", 'ok')
@@ -339,7 +355,7 @@ def _mark(self:InterpretPanel, kind:str):
 
 @patch
 def _unmark(self:InterpretPanel, file):
-    if not file or self.busy or 'source' not in self.course.results: return
+    if not file or 'source' not in self.course.results: return
     if self.course.cleaning.unmark(file): self.say(f"Took the mark off {Path(file).name}.", 'ok')
     if self.shown is not None: self._detail_info()
     self._show_marks()
@@ -362,7 +378,7 @@ def _show_marks(self:InterpretPanel):
     self.marked.options = [(row['file'], r['file']) for row, r in zip(rows, cl.list())]
     files = [v for _, v in self.marked.options]
     self.marked.value = keep if keep in files else (files[0] if files else None)
-    self.unmark_button.disabled = self.busy or not rows
+    self.unmark_button.disabled = not rows
 
 # %% ../../nbs/18_ui_interpret.ipynb #050fbb4d
 @patch

@@ -339,7 +339,7 @@ def _free(self:TrainPanel) -> str:
     base = re.sub(r'-\d+$', '', base) if re.search(r'^stage-\d+-\d+$', base) else base
     return free_stage_name(self.course.workdir, base)
 
-# %% ../../nbs/16_ui_train.ipynb #697d437a
+# %% ../../nbs/16_ui_train.ipynb #86c73829
 @patch
 def _on_find(self:TrainPanel, _=None, fresh:bool=False):
     if self.find_button.disabled and not fresh or self.busy: return
@@ -369,6 +369,7 @@ def _on_load(self:TrainPanel, _=None):
     if self.load_button.disabled or self.busy: return
     name = self.stage_pick.value
     if not name: return
+    self.check_free()  # another panel's work (interpreting, a remedy) must not see the weights change under it
     self.course.load_stage(name)
     self.verdict.value, self.actions.children = '', []
     self.say(f"Loaded '{name}': the model is as it was when that stage was saved.", 'ok')
