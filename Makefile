@@ -46,10 +46,13 @@ check-sync: setup
 	    echo "FAILED: vision_course/ or nbs/ were out of sync (nbdev-export / nbdev-clean changed them; review and commit)"; exit 1; fi; \
 	  rm -rf "$$tmp"; echo "exported modules match the notebooks; notebooks are clean"
 
+## the tests' temporary folders (run folders, saved stages, exports: several GB) go to .test-tmp, removed when all pass
 test: setup browser check-sync
+	@rm -rf .test-tmp && mkdir -p .test-tmp
 	# one torch thread per notebook: two notebooks with two spinning OpenMP threads each on two cores run ~6x slower
-	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
-	$(BIN)/python -m pytest -q tests
+	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
+	TMPDIR=$(CURDIR)/.test-tmp $(BIN)/python -m pytest -q tests
+	@rm -rf .test-tmp
 
 clean-venv:
 	rm -rf $(VENV)
