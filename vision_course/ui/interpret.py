@@ -380,7 +380,7 @@ def _show_marks(self:InterpretPanel):
     self.marked.value = keep if keep in files else (files[0] if files else None)
     self.unmark_button.disabled = not rows
 
-# %% ../../nbs/18_ui_interpret.ipynb #050fbb4d
+# %% ../../nbs/18_ui_interpret.ipynb #4fcd4dd4
 @patch
 def _predicted_options(self:InterpretPanel):
     it = self._interp()
@@ -406,7 +406,10 @@ def _draw_matrix(self:InterpretPanel):
         off = it.confusion - np.diag(np.diag(it.confusion))
         only = [i for i in range(len(it.classes)) if off[i].any() or off[:, i].any()] or None
     cell = (self.actual.value, self.predicted.value) if self.actual.value is not None and self.predicted.value is not None else None
+    slow = len(only or it.classes) > 20  # about a second at 37 classes: say so while it draws
+    if slow: before = self.status.value; self.say(f"Drawing the confusion matrix ({len(only or it.classes)} classes)…")
     self.matrix.value = png_bytes(confusion_figure(it.confusion, it.classes, normalise=self.normalise.value, only=only, highlight=cell), dpi=80)
+    if slow: self.status.value = before
 
 @patch
 def _on_cell(self:InterpretPanel):
