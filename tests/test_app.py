@@ -176,18 +176,23 @@ def _slider(page, label, nth=0):
     return box.nth(nth).locator('.noUi-handle')
 
 
+def _train_one_epoch(page):
+    "Steps 3-6: the data and learner with their defaults, then a first stage of one epoch (the slider moved by keyboard)."
+    _to_learner(page)
+    epochs = _slider(page, 'Epochs', 0)  # the training panel's: 4 epochs down to 1
+    epochs.focus()
+    for _ in range(3): epochs.press('ArrowLeft')
+    page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
+    page.get_by_text('Done: finished 1 epoch').wait_for(timeout=300_000)
+
+
 def test_finetune_app_finder_picker_compare(finetune_server):
     "Step 9 in the browser: a short stage 1, the live lr finder, the picker moved, fine-tuning, the comparison, reload."
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = _browser(p)
         page = _open_with_sample(b, finetune_server)
-        _to_learner(page)
-        epochs = _slider(page, 'Epochs', 0)  # the training panel's: 4 epochs down to 1
-        epochs.focus()
-        for _ in range(3): epochs.press('ArrowLeft')
-        page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
-        page.get_by_text('Done: finished 1 epoch').wait_for(timeout=300_000)
+        _train_one_epoch(page)
         page.get_by_text('Ready: run the finder').wait_for(timeout=30_000)
         # the finder: its plot appears while it runs, then the suggestions with their reasons
         page.get_by_role('button', name=re.compile(r'Run the finder')).click()
@@ -246,12 +251,7 @@ def test_interpret_app_matrix_cell_remedy_upload(interpret_server, tmp_path):
     with sync_playwright() as p:
         b = _browser(p)
         page = _open_with_sample(b, interpret_server)
-        _to_learner(page)
-        epochs = _slider(page, 'Epochs', 0)
-        epochs.focus()
-        for _ in range(3): epochs.press('ArrowLeft')
-        page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
-        page.get_by_text('Done: finished 1 epoch').wait_for(timeout=300_000)
+        _train_one_epoch(page)
         page.get_by_role('button', name=re.compile('Interpret the model')).click()
         page.get_by_text(re.compile(r'validation images wrong\. Open an image')).wait_for(timeout=120_000)
         assert len(page.locator('.widget-button', has_text='open').filter(visible=True).all()) == 9
