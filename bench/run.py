@@ -16,6 +16,10 @@ This is the first benchmark of the benchmark issue (the others join it there):
 - load_vs_fastai: images/s of the DataLoaders' image opener (`open_image`: EXIF rotation, transparency, 16-bit) /
   fastai's `PILImage.create`, over the sample's 1,797 PNGs, interleaved.
 - doctor_images_per_s: `check_dataset` on the sample (every image decoded and hashed).
+- first_paint_ratio: seconds from `page.goto` to the wizard's step list visible / the same for a one-button ipywidgets
+  notebook (bench/one_button.ipynb), both served as `vision-course app` serves them, in Chromium, interleaved, a fresh
+  page each time after a warm-up load; with the preheat setting `vision-course app` uses, and (first_paint_ratio_other)
+  with the other one, so that the setting's choice can be checked.
 Set QUICK=1 for a run of about three minutes (shorter trainings and finder runs, no demo).
 """
 import datetime, functools, json, os, platform, statistics, subprocess, sys, tempfile, time
@@ -185,6 +189,76 @@ def demo():
         return secs, json.loads((Path(d)/'summary.json').read_text())['final_accuracy']
 
 
+def _settle(procs, quiet=0.05, window=1.0, limit=180):
+    "Wait until the process trees of `procs` use less than `quiet` of one core for `window` seconds (at most `limit` s)."
+    import psutil
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        tree = [q for p in procs for q in [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]]
+        try:
+            t0 = sum(sum(q.cpu_times()[:2]) for q in tree); time.sleep(window)
+            if sum(sum(q.cpu_times()[:2]) for q in tree) - t0 < quiet * window: return
+        except psutil.NoSuchProcess: pass
+
+
+def first_paint(selector='.vc-steplist', reps=5, wizard=None):
+    """Seconds from `page.goto` to the wizard's `selector` visible, and to the button of a one-button notebook
+    (bench/one_button.ipynb) visible, each served as `vision-course app` serves it (`private_root`, `voila_process`),
+    with and without preheated kernels: four servers, `reps` loads each, interleaved, a fresh browser context (no cache)
+    per load after one warm-up load each; the servers' processes are left to go quiet before every load."""
+    import socket, urllib.error, urllib.request
+    from contextlib import ExitStack
+    from playwright.sync_api import sync_playwright
+    from vision_course.cli import private_root, voila_process, PREHEAT
+    sys.path.insert(0, str(HERE.parent/'tests'))
+    from test_app import _browser
+    pages = dict(wizard=(Path(wizard or HERE.parent/'apps'/'wizard.ipynb'), selector),
+                 button=(HERE/'one_button.ipynb', '.widget-button'))
+    variants = [(name, pre) for pre in (True, False) for name in pages]
+    res = {f"{n}_{'preheat' if pre else 'cold'}": [] for n, pre in variants}
+    with ExitStack() as stack:
+        servers = {}
+        for name, pre in variants:
+            with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+            served = stack.enter_context(private_root(pages[name][0]))
+            proc = voila_process(served, port, preheat=pre, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            stack.callback(proc.wait, 30); stack.callback(proc.terminate)
+            servers[name, pre] = proc, f'http://127.0.0.1:{port}/'
+        for proc, url in servers.values():  # up: a made-up kernel id answers 404 and starts no kernel
+            for _ in range(600):
+                try: urllib.request.urlopen(url + 'api/kernels/00000000-0000-0000-0000-000000000000', timeout=2)
+                except urllib.error.HTTPError: break
+                except OSError: time.sleep(0.1)
+        procs = [p for p, _ in servers.values()]
+        with sync_playwright() as p:
+            b = _browser(p)
+            def load(name, pre):
+                _settle(procs)  # the preheated kernels ran their notebook; the last page's kernel has gone
+                ctx = b.new_context(viewport={'width': 1100, 'height': 1000})
+                page = ctx.new_page()
+                t = time.perf_counter()
+                page.goto(servers[name, pre][1], wait_until='commit')
+                page.locator(pages[name][1]).first.wait_for(state='visible', timeout=180_000)
+                secs = time.perf_counter() - t
+                kid = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+                page.close(run_before_unload=True)  # the page asks Voila to shut its kernel down, as when a tab is closed
+                gone = servers[name, pre][1] + f'api/kernels/{kid}'
+                for _ in range(300):
+                    try: urllib.request.urlopen(gone, timeout=5); time.sleep(0.1)
+                    except urllib.error.HTTPError: break
+                else: raise RuntimeError(f'kernel {kid} still running after its page closed')
+                ctx.close()
+                return secs
+            for v in variants: load(*v)  # warm-up
+            for i in range(reps):
+                for name, pre in variants[i % 4:] + variants[:i % 4]:
+                    res[f"{name}_{'preheat' if pre else 'cold'}"].append(load(name, pre))
+            b.close()
+    for k in ('preheat', 'cold'): res[f'ratio_{k}'] = [w / o for w, o in zip(res[f'wizard_{k}'], res[f'button_{k}'])]
+    return res, dict(reps=reps, selector=selector, preheat=PREHEAT)
+
+
 def fmt(xs): return f"{statistics.median(xs):.3g} (min {min(xs):.3g}, max {max(xs):.3g})"
 
 
@@ -220,17 +294,24 @@ def main():
     load_ratio = [o / f for o, f in zip(lp['ours'], lp['fastai'])]
     results['load_vs_fastai'] = statistics.median(load_ratio)
     results['doctor_images_per_s'] = doctor_rate()
+    fp, fp_setup = first_paint()
+    used, other = ('preheat', 'cold') if fp_setup['preheat'] else ('cold', 'preheat')
+    results['first_paint_ratio'] = statistics.median(fp[f'ratio_{used}'])
+    results['first_paint_ratio_other'] = statistics.median(fp[f'ratio_{other}'])
+    results['first_paint_s'] = {k: statistics.median(v) for k, v in fp.items() if not k.startswith('ratio')}
+    results['first_paint_setup'] = fp_setup
     if not QUICK:
         secs, acc = demo()
         results['demo_s'], results['demo_accuracy'] = secs, acc
     results['raw'] = dict(import_s=imp, train_images_per_s=rates, train_ratio=ratio, live_ratio=live_ratio, regex_preview_ms=rp,
-                          load_images_per_s=lp, load_ratio=load_ratio, lr_find=lf)
+                          load_images_per_s=lp, load_ratio=load_ratio, lr_find=lf, first_paint=fp)
     (HERE/'results.json').write_text(json.dumps(results, indent=1) + '\n')
     render(results)
 
 
 GOALS = dict(train_vs_fastai=('>=', 0.97), live_view_vs_fastai=('>=', 0.97), live_view_draw_share=('<=', 0.03), demo_s=('<=', 60), demo_accuracy=('>=', 0.97), regex_preview_ms=('<=', 200),
-             load_vs_fastai=('>=', 0.8), lr_find_first_point_s=('<=', 1), lr_find_live_overhead=('<=', 0.03))
+             load_vs_fastai=('>=', 0.8), lr_find_first_point_s=('<=', 1), lr_find_live_overhead=('<=', 0.03),
+             first_paint_ratio=('<=', 1.5))
 
 
 def render(results):
@@ -277,6 +358,17 @@ def render(results):
         lines.append(f"| load_vs_fastai | {results['load_vs_fastai']:.3f} (min {min(lr):.3f}, max {max(lr):.3f}) | ≥ 0.8 | "
                      f"`open_image` {fmt(ll['ours'])} img/s, fastai `PILImage.create` {fmt(ll['fastai'])} img/s; the sample's 28-px PNGs |")
         lines.append(f"| doctor_images_per_s | {results['doctor_images_per_s']:.0f} | (none) | `check_dataset` on the sample: every image decoded and hashed |")
+    if 'first_paint_ratio' in results:
+        fp, fs = raw['first_paint'], results['first_paint_setup']
+        used, other = ('preheat', 'cold') if fs['preheat'] else ('cold', 'preheat')
+        words = dict(preheat='with preheated kernels', cold='without preheated kernels')
+        for key, mode in (('first_paint_ratio', used), ('first_paint_ratio_other', other)):
+            r = fp[f'ratio_{mode}']
+            lines.append(f"| {key} | {results[key]:.2f} (min {min(r):.2f}, max {max(r):.2f}) | "
+                         + ("≤ 1.5" if key == 'first_paint_ratio' else "(the other setting)")
+                         + f" | {words[mode]}{' (what `vision-course app` uses)' if mode == used else ''}: wizard "
+                         f"{fmt(fp[f'wizard_{mode}'])} s to `{fs['selector']}` visible, one-button notebook "
+                         f"{fmt(fp[f'button_{mode}'])} s to its button; from `page.goto`, Chromium, {fs['reps']} loads each |")
     if 'demo_s' in results:
         lines.append(f"| demo_s | {results['demo_s']:.0f} s | ≤ 60 s (benchmark issue), ≤ 120 s (foundation) | `vision-course demo`, all nine steps, one run |")
         lines.append(f"| demo_accuracy | {results['demo_accuracy']:.4f} | ≥ 0.97 | final validation accuracy |")
@@ -303,7 +395,9 @@ def render(results):
                                          "them back), builds the optimiser and runs one batch forward and backward; then one redraw.",
                    lr_find_live_overhead="the first point and the finished curve are drawn whatever the throttle's budget; "
                                          "in a short run (QUICK's steps) these two weigh most.",
-                   load_vs_fastai="`open_image` reads the EXIF block and converts modes that fastai clips or blackens.")
+                   load_vs_fastai="`open_image` reads the EXIF block and converts modes that fastai clips or blackens.",
+                   first_paint_ratio="the wizard's notebook builds more widgets than one button, and its kernel imports "
+                                     "more before the first of them is drawn.")
         for k in missed: lines.append(f"- `{k}` = {results[k]:.3g} (goal {GOALS[k][0]} {GOALS[k][1]}): {why[k]}")
     (HERE/'RESULTS.md').write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
