@@ -194,8 +194,8 @@ def _settle(procs, quiet=0.05, window=1.0, limit=180):
     import psutil
     deadline = time.time() + limit
     while time.time() < deadline:
-        tree = [q for p in procs for q in [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]]
         try:
+            tree = [q for p in procs for q in [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]]
             t0 = sum(sum(q.cpu_times()[:2]) for q in tree); time.sleep(window)
             if sum(sum(q.cpu_times()[:2]) for q in tree) - t0 < quiet * window: return
         except psutil.NoSuchProcess: pass
@@ -205,7 +205,8 @@ def first_paint(selector='.vc-steplist', reps=5, wizard=None):
     """Seconds from `page.goto` to the wizard's `selector` visible, and to the button of a one-button notebook
     (bench/one_button.ipynb) visible, each served as `vision-course app` serves it (`private_root`, `voila_process`),
     with and without preheated kernels: four servers, `reps` loads each, interleaved, a fresh browser context (no cache)
-    per load after one warm-up load each; the servers' processes are left to go quiet before every load."""
+    per load after one warm-up load each; the servers' processes are left to go quiet before every load.
+    `selector` is what 'painted' means for the wizard (its step list); `wizard` serves another notebook in its place."""
     import socket, urllib.error, urllib.request
     from contextlib import ExitStack
     from playwright.sync_api import sync_playwright
@@ -267,7 +268,7 @@ def main():
     results = dict(date=datetime.datetime.now().isoformat(timespec='seconds'), quick=QUICK,
                    machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
                    versions={p: md.version(p) for p in ('fastai', 'torch', 'vision-course')})
-    imp = {m: import_seconds(m) for m in ('vision_course', 'vision_course.ui.runner', 'vision_course.ui.data', 'vision_course.ui.train')}
+    imp = {m: import_seconds(m) for m in ('vision_course', 'vision_course.ui.runner', 'vision_course.ui.data', 'vision_course.ui.train', 'vision_course.ui.app')}
     results['import_s'] = {m: statistics.median(v) for m, v in imp.items()}
     rates, setup = train_pair()
     ratio = [e / f for e, f in zip(rates['engine'], rates['fastai'])]

@@ -54,15 +54,20 @@ def _shot(page, name):
     page.set_viewport_size({'width': 1100, 'height': 1000})
 
 
-def _open_with_sample(browser, url):
-    "Open an app that starts with the data steps and use the bundled sample as the source (step 2)."
+def _new_page(browser, url, ready):
+    "A page on `url`, returned once `ready(page)` (a locator) is there and the widgets had a moment to wire up."
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={'width': 1100, 'height': 1000})
     page.goto(url)
-    use = page.get_by_role('button', name='Use this source')
-    use.wait_for(timeout=60_000)
+    ready(page).wait_for(timeout=60_000)
     page.wait_for_timeout(500)  # let the widgets finish wiring before the first click
-    use.click()
+    return page
+
+
+def _open_with_sample(browser, url):
+    "Open an app that starts with the data steps and use the bundled sample as the source (step 2)."
+    page = _new_page(browser, url, lambda p: p.get_by_role('button', name='Use this source'))
+    page.get_by_role('button', name='Use this source').click()
     page.get_by_text('Using 1797 images').wait_for(timeout=60_000)
     return page
 

@@ -1,7 +1,7 @@
 "The wizard (`vision-course app`, what `make app` serves) in a real browser: the whole path by Next, a stale step, a bad folder."
 import re
 import pytest
-from test_app import _serve, _browser, _shot, _slider, _dropdown, SHOTS
+from test_app import _serve, _browser, _shot, _slider, _dropdown, _new_page
 
 
 @pytest.fixture(scope='module')
@@ -26,12 +26,8 @@ def _next(page, expect_label, timeout=180_000):
 
 
 def _open(browser, url):
-    SHOTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={'width': 1100, 'height': 1000})
-    page.goto(url)
-    _steplist(page).wait_for(timeout=60_000)
-    page.locator('button.vc-next').wait_for(timeout=60_000)
-    page.wait_for_timeout(500)  # let the widgets finish wiring before the first click
+    page = _new_page(browser, url, lambda p: p.locator('button.vc-next'))
+    _steplist(page).wait_for(timeout=10_000)
     return page
 
 

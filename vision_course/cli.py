@@ -78,7 +78,7 @@ def demo(data:str='sample', epochs:int=4, size:int=32, out='vision-course-demo',
     print(f"report: {out/'report.html'}\nsummary: {out/'summary.json'}", file=stream)
     return s
 
-# %% ../nbs/08_cli.ipynb #f7773794
+# %% ../nbs/08_cli.ipynb #f3ba92f1
 APPS_DIR = Path(__file__).resolve().parent.parent/'apps' if '__file__' in globals() else Path('../apps').resolve()
 
 def free_port(start:int=8866, tries:int=50) -> int:
@@ -91,7 +91,7 @@ def free_port(start:int=8866, tries:int=50) -> int:
 
 WEBSOCKET_MB = 128  # above the upload panel's 100 MB limit
 CULL_IDLE_S, CULL_INTERVAL_S = 3600, 300  # a kernel with no page and no message for an hour goes; checked every 5 min
-PREHEAT = True  # see bench/RESULTS.md: first_paint
+PREHEAT = True  # measured: see the prose above and bench/RESULTS.md (first_paint_ratio)
 
 @contextlib.contextmanager
 def private_root(notebook:Path):

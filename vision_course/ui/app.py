@@ -155,7 +155,7 @@ def lookup_html(names) -> str:
                    f'<div style="color:#777;font-size:90%">{html.escape(d["path"])}</div></div>')
     return ''.join(out)
 
-# %% ../../nbs/19_ui_wizard.ipynb #b76606d1
+# %% ../../nbs/19_ui_wizard.ipynb #78d5ab46
 MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗', stale='↻')
 COLOURS = dict(locked='#999', ready='#333', running='#0b5cad', done='#1a7f37', failed='#b00020', stale='#9a6700')
 _STEP_BTN = W.Layout(width='13em', justify_content='flex-start')
@@ -204,7 +204,12 @@ class Wizard(W.VBox):
                                     value='v2', layout=W.Layout(width='auto'))
         self.style.observe(lambda ch: self._guard(self.show_code), 'value')
         self.code, self.download = W.HTML(), W.HTML()
-        self.code_box = W.Accordion([W.VBox([self.style, self.download, self.code])], selected_index=None)
+        self.save_button = W.Button(description='Save it next to the run', icon='save', layout=W.Layout(width='auto'),
+                                    tooltip='writes the notebook into the run folder, for where a download link does not work')
+        self.saved = W.HTML()
+        self.save_button.on_click(lambda _: self._guard(self.save_notebook))
+        self.code_box = W.Accordion([W.VBox([self.style, W.HBox([self.download]), W.HBox([self.save_button, self.saved]),
+                                             self.code])], selected_index=None)
         self.code_box.set_title(0, 'Your code: everything you did, as code')
         main = W.VBox([self.teach, self.look, self.notice, W.HBox([self.fix_button]), self.nav, self.body, self.step_code],
                       layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
@@ -433,7 +438,21 @@ def show_code(self:Wizard):
                            f'class="vc-download" style="font-weight:bold">⬇ Download this session as a notebook</a> '
                            f'<span style="color:#555">({name}: runs top to bottom on a machine with the package)</span>')
 
-# %% ../../nbs/19_ui_wizard.ipynb #c3674c78
+# %% ../../nbs/19_ui_wizard.ipynb #88930a77
+@patch
+def save_notebook(self:Wizard) -> 'Path':
+    "Write the session as a notebook into the course's run folder (a new name each time); show and return its path."
+    from vision_course.codegen import write_notebook
+    if not any(s in self.course.results for s in self.steps):
+        from vision_course.core import StepOrderError
+        raise StepOrderError("Nothing done yet: run a step first.")
+    i = 1
+    while (path := self.course.workdir/f'session-{self.style.value}-{i}.ipynb').exists(): i += 1
+    write_notebook(self.course, path, self.style.value)
+    self.saved.value = f'<span style="color:#1a7f37">Saved: <code>{html.escape(str(path))}</code></span>'
+    return path
+
+# %% ../../nbs/19_ui_wizard.ipynb #e199352e
 def wizard(**kwargs) -> Wizard:
     "The nine-step wizard (`mode='app'` in Voila: folder paths limited to the allowed roots, app wording)."
     return Wizard(**kwargs)
