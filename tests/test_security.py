@@ -88,6 +88,16 @@ def test_the_app_itself_is_served(server):
     assert status == 200 and b'<title>data</title>' in body
 
 
+def test_foreign_host_name_refused(server):
+    "A request naming another host (as a web page does through DNS rebinding) is refused; the local names still work."
+    for host, ok in (('rebind.example', False), ('127.0.0.1', True), ('localhost', True)):
+        req = urllib.request.Request(server + '/', headers={'Host': f"{host}:{server.rsplit(':', 1)[1]}"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r: status, body = r.status, r.read()
+        except urllib.error.HTTPError as e: status, body = e.code, e.read()
+        assert (status == 200 and b'<title>data</title>' in body) == ok, (host, status)
+
+
 @pytest.mark.parametrize('name,method,path,secrets', PROBES, ids=[p[0] for p in PROBES])
 def test_second_client_reads_nothing(server, name, method, path, secrets):
     status, body = _get(server + path, method)

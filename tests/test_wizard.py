@@ -114,6 +114,7 @@ def test_wizard_bad_folder_fails_then_the_sample(wizard_server):
         _wait_state(page, '✗ 2. Data source', 60_000)
         body = page.inner_text('body')
         assert '2. Data source failed' in body and '/no/such/folder/here' in body
+        assert 'vision-course-app-' not in body  # the allowed folders name where the app was started, not its private folder
         _shot(page, 'wizard-failed.png')
         page.get_by_role('button', name='Use the bundled sample instead').click()
         _wait_state(page, '○ 2. Data source', 30_000)

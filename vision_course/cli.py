@@ -78,7 +78,7 @@ def demo(data:str='sample', epochs:int=4, size:int=32, out='vision-course-demo',
     print(f"report: {out/'report.html'}\nsummary: {out/'summary.json'}", file=stream)
     return s
 
-# %% ../nbs/08_cli.ipynb #f3ba92f1
+# %% ../nbs/08_cli.ipynb #2d8ed183
 APPS_DIR = Path(__file__).resolve().parent.parent/'apps' if '__file__' in globals() else Path('../apps').resolve()
 
 def free_port(start:int=8866, tries:int=50) -> int:
@@ -118,13 +118,14 @@ def voila_command(notebook:Path, # the app notebook, alone in its folder (see `p
            f'--VoilaConfiguration.preheat_kernel={preheat}', '--VoilaConfiguration.default_pool_size=1',
            # uploads travel over the page's websocket, which tornado caps at 10 MiB by default; the page's kernel
            # shutdown must get through without the `_xsrf` cookie Voila never sets (see above)
-           f"--Voila.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MB << 20}, 'disable_check_xsrf': True}}"]
+           f"--Voila.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MB << 20}, 'disable_check_xsrf': True, 'allow_remote_access': False}}"]
     if not browser: cmd.append('--no-browser')
     return cmd
 
 def voila_process(served:Path, port:int, browser:bool=False, preheat:bool|None=None, **kwargs) -> subprocess.Popen:
     "Start Voila on `served` (a notebook alone in its folder, from `private_root`) with that folder as its working directory."
-    return subprocess.Popen(voila_command(served, port, browser, preheat), cwd=served.parent, **kwargs)
+    env = {**kwargs.pop('env', os.environ), 'VISION_COURSE_LAUNCH_DIR': os.getcwd()}  # 'the current folder' of the app's roots
+    return subprocess.Popen(voila_command(served, port, browser, preheat), cwd=served.parent, env=env, **kwargs)
 
 def app(name:str='wizard', port:int|None=None, browser:bool=True):
     "Serve `apps/<name>.ipynb` with Voila until interrupted."

@@ -18,14 +18,16 @@ from .data import Source, check_folder, image_problem
 __all__ = ['allowed_roots', 'check_allowed', 'Unpacked', 'human_size', 'unpack_zip', 'thumbnail_png', 'source_summary',
            'size_figure']
 
-# %% ../nbs/03c_sources.ipynb #6baa168c
+# %% ../nbs/03c_sources.ipynb #4eb94905
 def _resolved(path) -> Path: return Path(os.path.expanduser(str(path).strip())).resolve()
 
 def allowed_roots() -> list[Path]:
     "Folders the app may read: `$VISION_COURSE_ROOTS` (separated by `os.pathsep`), else home, `data_dir()`, the current folder and `/content` (Colab)."
     env = os.environ.get('VISION_COURSE_ROOTS')
+    # the app's kernel runs in a private folder holding only its notebook; the folder the learner started it from is passed on
+    here = os.environ.get('VISION_COURSE_LAUNCH_DIR') or Path.cwd()
     if env is not None and env.strip(): roots = [r for r in env.split(os.pathsep) if r.strip()]
-    else: roots = [Path.home(), data_dir(), Path.cwd()] + ([Path('/content')] if Path('/content').is_dir() else [])
+    else: roots = [Path.home(), data_dir(), here] + ([Path('/content')] if Path('/content').is_dir() else [])
     out = []
     for r in map(_resolved, roots):
         if r not in out: out.append(r)

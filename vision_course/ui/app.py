@@ -11,7 +11,7 @@ import ipywidgets as W
 from .base import Panel
 
 # %% auto #0
-__all__ = ['TEACH', 'MARKS', 'COLOURS', 'ACTIONS', 'ImportPanel', 'lookup', 'lookup_html', 'Wizard', 'wizard']
+__all__ = ['TEACH', 'MARKS', 'COLOURS', 'ACTIONS', 'MAX_LINK', 'ImportPanel', 'lookup', 'lookup_html', 'Wizard', 'wizard']
 
 # %% ../../nbs/19_ui_wizard.ipynb #2a9a248e
 def _advice(env:dict) -> list[str]:
@@ -155,7 +155,7 @@ def lookup_html(names) -> str:
                    f'<div style="color:#777;font-size:90%">{html.escape(d["path"])}</div></div>')
     return ''.join(out)
 
-# %% ../../nbs/19_ui_wizard.ipynb #78d5ab46
+# %% ../../nbs/19_ui_wizard.ipynb #600eda87
 MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗', stale='↻')
 COLOURS = dict(locked='#999', ready='#333', running='#0b5cad', done='#1a7f37', failed='#b00020', stale='#9a6700')
 _STEP_BTN = W.Layout(width='13em', justify_content='flex-start')
@@ -211,6 +211,7 @@ class Wizard(W.VBox):
         self.code_box = W.Accordion([W.VBox([self.style, W.HBox([self.download]), W.HBox([self.save_button, self.saved]),
                                              self.code])], selected_index=None)
         self.code_box.set_title(0, 'Your code: everything you did, as code')
+        self.code_box.observe(lambda ch: self._guard(self.show_code), 'selected_index')
         main = W.VBox([self.teach, self.look, self.notice, W.HBox([self.fix_button]), self.nav, self.body, self.step_code],
                       layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
         head = W.HTML("<h2 style='margin:.2em 0'>Image classification in nine steps</h2><p style='margin:0 0 .5em 0;"
@@ -239,7 +240,7 @@ def _is_course_error(e) -> bool:
     from vision_course.core import CourseError
     return isinstance(e, CourseError)
 
-# %% ../../nbs/19_ui_wizard.ipynb #e0bfbee8
+# %% ../../nbs/19_ui_wizard.ipynb #b2bd5985
 from fastcore.basics import patch
 
 @patch
@@ -248,7 +249,7 @@ def _watch_fail(self:Wizard, panel, fail):
         fail(e)
         steps = [s for s, p in self.panels.items() if p is panel] or ['labels']
         step = self.current if self.current in steps else steps[0]
-        if step not in self.course.results:
+        if step not in self.course.results and self.state(step) != 'locked':
             self.failed[step] = str(e)
             self.running.discard(step)
         self.refresh()
@@ -257,21 +258,22 @@ def _watch_fail(self:Wizard, panel, fail):
 @patch
 def state(self:Wizard, step:str) -> str:
     "The state of `step`: locked, ready, running, done, failed or stale."
-    if step in self.running: return 'running'
-    if step in self.failed: return 'failed'
+    if step in self.running or step == 'confused' and 'interpret' in self.running: return 'running'
     if step in self.course.results: return 'done'
     if not all(n in self.course.results for n in self.needs[step]): return 'locked'
+    if step in self.failed: return 'failed'
     return 'stale' if step in self.stale else 'ready'
 
 @patch
 def _on_event(self:Wizard, ev):
     if ev.kind == 'step':
-        steps = [ev.step] + (['confused'] if ev.step == 'interpret' and ev.status != 'done' else [])
-        for s in steps:
-            if ev.status == 'running': self.running.add(s); self.failed.pop(s, None)
-            else: self.running.discard(s)
-            if ev.status == 'failed': self.failed[s] = ev.error
-            if ev.status == 'done': self.failed.pop(s, None); self.stale.pop(s, None)
+        s = ev.step
+        if ev.status == 'running':
+            self.running.add(s)
+            for x in self.steps[self.steps.index(s):]: self.failed.pop(x, None)  # its failure, and those built on it
+        else: self.running.discard(s)
+        if ev.status == 'failed': self.failed[s] = ev.error
+        if ev.status == 'done': self.failed.pop(s, None); self.stale.pop(s, None)
     elif ev.kind == 'stale':  # the cause: the step running now (fine-tuning changes the model), else the one the course names
         cause = next((r for r in self.running if r not in ev.steps), ev.step)
         for s in ev.steps: self.stale[s] = cause
@@ -320,9 +322,11 @@ def refresh(self:Wizard):
     else:
         self.next_button.description, self.next_button.icon = f"Run {self.titles[s]} with these settings", 'play'
         self.next_button.disabled = busy or st == 'locked'
-    self.show_code()
+    try: self.show_code()
+    except Exception as e:  # the step list above is right whatever happens to the code view
+        self.step_code.value = f'<i style="color:#b00020">The code could not be written: {html.escape(str(e))}</i>'
 
-# %% ../../nbs/19_ui_wizard.ipynb #9597d1ac
+# %% ../../nbs/19_ui_wizard.ipynb #f1047b6a
 ACTIONS = dict(environment=('run_button',), source=('use_button',), labels=('label_button',), data=('build_button',),
                learner=('create_button',), train=('train_button',), interpret=('run_button',), confused=('run_button',),
                finetune=('find_button', 'tune_button'))
@@ -372,28 +376,45 @@ def _on_next(self:Wizard):
         if s != 'finetune': self.show_step(self.steps[self.steps.index(s) + 1])
         return
     if st == 'locked': return
+    worker = getattr(self.course, '_worker', None)
+    if worker is not None and worker.is_alive():  # a finder, a remedy, the doctor… (work that is not a step of its own)
+        from vision_course.core import CourseError
+        raise CourseError("Another piece of work is still running (see its panel): wait for it to end, or press its Stop button.")
     self.failed.pop(s, None)
     self._auto = s
-    self.refresh()
     self._thread = threading.Thread(target=self._press_all, args=(s,), daemon=True)
     self._thread.start()
+    self.refresh()
 
 @patch
 def _press_all(self:Wizard, step:str):
     "Press the buttons that carry out `step`, one after the other, waiting for each panel's work."
     try:
         panel = self.panels[step]
+        self.course.stop.clear()
         for b in (getattr(panel, a) for a in ACTIONS[step]):
             if step in self.course.results and step != 'finetune': break
-            if b.disabled: break
+            if b.disabled:
+                from vision_course.core import CourseError
+                raise CourseError(f"“{b.description}” cannot be pressed now: {_text(panel.status.value) or 'see the panel below'}")
             panel.error = None
             b._click_handlers(b)
             if panel._thread is not None: panel._thread.join()
-            if panel.error is not None: break
-    except Exception as e: self.error = e; self.failed[step] = str(e)
+            found = getattr(panel, 'found', None)
+            if panel.error is not None or self.course.stop.is_set() or isinstance(found, dict) and found.get('stopped'):
+                break  # a failure, or the learner pressed Stop: the next button waits for them
+    except Exception as e:
+        self.error = e
+        self._note(str(e), 'failed')
     finally:
         self._auto = None
         self.refresh()
+        if self.error is not None and self.current == step: self._note(str(self.error), 'failed')
+
+def _text(h:str) -> str:
+    "The text of a bit of HTML (a panel's status line)."
+    import re
+    return html.unescape(re.sub(r'<[^>]+>', '', h)).strip()
 
 @patch
 def wait(self:Wizard, timeout:float|None=None):
@@ -406,14 +427,18 @@ def wait(self:Wizard, timeout:float|None=None):
 @patch
 def _on_look(self:Wizard):
     if self.look.selected_index is None or self.look.children[0].value: return
-    box, names = self.look.children[0], TEACH[self.current]['names']
+    box, step = self.look.children[0], self.current
     box.value = '<i>Reading the documentation (fastai is imported the first time: a few seconds)…</i>'
     def work():
-        try: box.value = lookup_html(names)
-        except Exception as e: box.value = f'<i>The look-up failed: {html.escape(str(e))}</i>'
+        try: text = lookup_html(TEACH[step]['names'])
+        except Exception as e: text = f'<i>The look-up failed: {html.escape(str(e))}</i>'
+        if self.current == step: box.value = text  # the learner may have moved on meanwhile
+        elif box.value.startswith('<i>Reading'): box.value = ''
     threading.Thread(target=work, daemon=True).start()
 
-# %% ../../nbs/19_ui_wizard.ipynb #a4b2bfb8
+# %% ../../nbs/19_ui_wizard.ipynb #1dd7bf3d
+MAX_LINK = 1_500_000  # characters of a data: address
+
 def _pre(code:str) -> str:
     return (f'<pre style="background:#f6f8fa;padding:.4em .6em;margin:.3em 0;white-space:pre-wrap;'
             f'user-select:text;max-width:60em;line-height:1.35;font-size:90%">{html.escape(code)}</pre>')
@@ -428,12 +453,20 @@ def show_code(self:Wizard):
         return
     cells = session_code(self.course, self.style.value)
     mine = [c for c in cells if c['step'] == self.current]
+    if self.code_box.selected_index is None: cells = None  # the whole session is drawn when its section is opened
     self.step_code.value = ('<b>The code for this step</b> (fastai 2; all of it is at the bottom of the page)' +
                             _pre(mine[0]['code'])) if mine and self.style.value == 'v2' else \
                            (('<b>The code for this step</b>' + _pre(mine[0]['code'])) if mine else '')
+    if cells is None:
+        self.code.value = self.download.value = ''
+        return
     self.code.value = ''.join(f"<div><b>{html.escape(c['title'])}</b>: {html.escape(c['note'])}{_pre(c['code'])}</div>" for c in cells)
     b64 = base64.b64encode(notebook_bytes(self.course, self.style.value)).decode()
     name = f"vision-course-session-{self.style.value}.ipynb"
+    if len(b64) > MAX_LINK:  # browsers refuse very long addresses (Chromium: 2 MB)
+        self.download.value = (f'<span style="color:#9a6700">The notebook is too large for a download link '
+                               f'({len(b64) / 2**20:.1f} MB, the labels are written into it): use the button below.</span>')
+        return
     self.download.value = (f'<a download="{name}" href="data:application/x-ipynb+json;base64,{b64}" '
                            f'class="vc-download" style="font-weight:bold">⬇ Download this session as a notebook</a> '
                            f'<span style="color:#555">({name}: runs top to bottom on a machine with the package)</span>')
