@@ -320,7 +320,9 @@ def render(results):
     raw, q = results['raw'], results['quick']
     rates, ratio, setup = raw['train_images_per_s'], raw['train_ratio'], results['train_setup']
     lines = ["# Benchmarks\n", f"Run {results['date']} on {results['machine']}; " +
-             ', '.join(f'{k} {v}' for k, v in results['versions'].items()) + (' (QUICK)' if q else '') + '.\n',
+             ', '.join(f'{k} {v}' for k, v in results['versions'].items()) + (' (QUICK)' if q else '') + '.' +
+             (f" The first_paint rows were measured on their own on {results['first_paint_date']}, on the same machine."
+              if results.get('first_paint_date') else '') + '\n',
              '| figure | value | goal | absolute |', '|---|---|---|---|',
              f"| train_vs_fastai | {results['train_vs_fastai']:.3f} (min {min(ratio):.3f}, max {max(ratio):.3f}) | ≥ 0.97 | "
              f"engine {fmt(rates['engine'])} img/s, plain fastai {fmt(rates['fastai'])} img/s; {setup['images']} images × "
