@@ -66,7 +66,7 @@ class ImportPanel(Panel):
         if ev.kind == 'step' and ev.step == 'environment' and ev.status == 'done' and self.result is None:
             self.show(self.course.results['environment'])
 
-# %% ../../nbs/19_ui_wizard.ipynb #b559138c
+# %% ../../nbs/19_ui_wizard.ipynb #dbffc7cb
 TEACH = dict(
     environment=dict(
         what="Import the library. One line makes every tool of the lessons available.",
@@ -85,7 +85,7 @@ TEACH = dict(
         why="A classifier learns from examples with answers. The labels decide the classes.",
         wrong="A regex that matches no name, a CSV naming files that are not there, a class with a single image. "
               "The preview shows the label of each file before anything is built.",
-        names=('fastai.vision.data.ImageDataLoaders.from_name_re', 'fastai.vision.data.ImageDataLoaders.from_folder')),
+        names=('fastai.vision.data.ImageDataLoaders.from_name_re', 'fastai.vision.data.ImageDataLoaders.from_csv')),
     data=dict(
         what="Build the DataLoaders (the lessons' data bunch): split off a validation set, resize to one size, "
              "augment, normalise, and batch.",
@@ -107,7 +107,7 @@ TEACH = dict(
             "fast and ends gently.",
         wrong="A rate too high makes the validation loss explode; too low, or too few epochs, and the error falls "
               "very slowly; too many epochs and the error gets worse again (overfitting). The curve doctor says which.",
-        names=('fastai.callback.schedule.fit_one_cycle', 'fastai.learner.Learner.save')),
+        names=('fastai.learner.Learner.fit_one_cycle', 'fastai.learner.Learner.save')),
     interpret=dict(
         what="Look at the mistakes: the top losses (wrong and sure of it) and the confusion matrix.",
         why="Numbers say how often the model is wrong; the images say why, and often show wrong labels in the data.",
@@ -125,13 +125,14 @@ TEACH = dict(
         why="Early layers know general shapes and should move little; later layers are specific to your classes and "
             "may move more. The finder plots the loss against the rate.",
         wrong="Training everything at the stage-1 rate often makes the model worse. If stage 2 is worse, reload stage 1.",
-        names=('fastai.learner.Learner.unfreeze', 'fastai.callback.schedule.lr_find')),
+        names=('fastai.learner.Learner.unfreeze', 'fastai.learner.Learner.lr_find')),
 )
 
-# %% ../../nbs/19_ui_wizard.ipynb #6ccaaf8f
+# %% ../../nbs/19_ui_wizard.ipynb #a5cd6a00
 def lookup(name:str) -> dict:
     "Signature and first paragraph of the documentation of the object at dotted path `name`."
     import importlib, inspect
+    if name.startswith('fastai.'): import fastai.vision.all  # noqa: F401  fastai adds methods such as `Learner.lr_find` on import
     parts = name.split('.')
     for i in range(len(parts), 0, -1):
         try: obj = importlib.import_module('.'.join(parts[:i])); break
