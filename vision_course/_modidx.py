@@ -929,4 +929,5 @@ d = { 'settings': { 'branch': 'main',
                                                                                             'vision_course/ui/train.py'),
                                         'vision_course.ui.train._fmt': ('ui_train.html#_fmt', 'vision_course/ui/train.py'),
                                         'vision_course.ui.train.rows_html': ('ui_train.html#rows_html', 'vision_course/ui/train.py'),
-                                        'vision_course.ui.train.train_steps': ('ui_train.html#train_steps', 'vision_course/ui/train.py')}}}
+                                        'vision_course.ui.train.train_steps': ('ui_train.html#train_steps', 'vision_course/ui/train.py')},
+            'vision_course.v1names': {'vision_course.v1names.renamed': ('v1names.html#renamed', 'vision_course/v1names.py')}}}
