@@ -151,7 +151,7 @@ def load_stage(learn, name:str):
             raise CourseError(f"Stage {name!r} does not fit this learner (saved from another architecture?): {first}") from None
         raise CourseError(f"Stage {name!r} cannot be read ({f}): {first}. It may be damaged; load another stage.") from None
 
-# %% ../nbs/04_train.ipynb #acc40e27
+# %% ../nbs/04_train.ipynb #9d635a69
 import copy, random
 from fastai.vision.all import LRFinder, ParamScheduler
 
@@ -162,7 +162,11 @@ class _Finder(LRFinder):
     def before_fit(self): ParamScheduler.before_fit(self); self.best_loss = math.inf
     def after_batch(self):
         if not math.isfinite(float(self.loss.detach())): raise CancelFitException()
-        super().after_batch()
+        ParamScheduler.after_batch(self)
+        if self.train_iter >= self.num_it // 10:  # the first tenth settles the smoothed loss
+            self.best_loss = min(self.best_loss, self.smooth_loss)
+            if self.stop_div and self.smooth_loss > 4 * self.best_loss: raise CancelFitException()
+        if self.train_iter >= self.num_it: raise CancelFitException()
     def after_fit(self): self.learn.opt.zero_grad()
 
 class _LRPoints(Callback):
@@ -222,7 +226,7 @@ def _suggest(lrs, losses, num_it) -> tuple[dict, str|None]:
     return out, (f"no suggestion from {', '.join(missing)} on this curve" if missing else None)
 
 def find_lr(learn, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, events:Events|None=None,
-            stop:threading.Event|None=None) -> dict:
+            stop:threading.Event|None=None, stop_div:bool=True) -> dict:
     "Run the learning-rate finder; return rates, raw and smoothed losses, fastai's four suggestions and notes."
     n = len(learn.dls.train)
     if n == 0: raise DataError("The training set has no complete batch, so the lr finder has nothing to run on. "
@@ -238,7 +242,7 @@ def find_lr(learn, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, events:
     events.emit('lr_start', start_lr=start_lr, end_lr=end_lr, num_it=num_it, batches=n)
     try:
         with learn.no_bar(), learn.no_logging():
-            learn.fit(num_it // n + 1, cbs=[_Finder(start_lr, end_lr, num_it), pts])
+            learn.fit(num_it // n + 1, cbs=[_Finder(start_lr, end_lr, num_it, stop_div), pts])
     finally:
         events.unsubscribe(grab)
         _restore(learn, saved)
