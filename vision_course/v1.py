@@ -407,6 +407,6 @@ def doc(elt):
     text = (inspect.getdoc(obj) or '').split('\n\n')[0] if obj is not None else ''
     print(f"{name}{sig}\n{text}" + (f"\nv1 name; in fastai 2: {r['v2']}. {r['note']}" if r else ''))
 
-# %% ../nbs/07d_v1.ipynb #34f00cd6
-_own = list(globals().get('__all__', [])) + ['sample_path']  # in the module, nbdev's list of the names defined here
+# %% ../nbs/07d_v1.ipynb #17f8f93f
+_own = list(globals().get('__all__', [])) + ['sample_path', 'CourseError', 'DataError', 'OfflineError']  # nbdev's list: the names defined here
 __all__ = _own + [n for n in dir(_fa) if not n.startswith('_') and n not in _own]
