@@ -24,7 +24,7 @@ from .v1names import RENAMES, renamed
 __all__ = ['notes', 'ResizeMethod', 'DatasetType', 'get_transforms', 'ImageDataBunch', 'untar_data', 'get_image_files',
            'open_image', 'cnn_learner', 'ConvLearner', 'V1Learner', 'V1Recorder', 'ClassificationInterpretation', 'doc']
 
-# %% ../nbs/07d_v1.ipynb #9e1ed350
+# %% ../nbs/07d_v1.ipynb #6ed57737
 _shown, _notes_on = set(), [True]
 
 def notes(on:bool=True):
@@ -36,8 +36,8 @@ def _note(name:str):
     if name in _shown or not _notes_on[0]: return
     _shown.add(name)
     r = RENAMES[name]
-    now = '' if r['v2'] == name else f" → fastai 2: `{r['v2']}`"
-    print(f"[v1] `{name}`{now}. {r['note']}")
+    now = ' (same name in fastai 2):' if r['v2'] == name else f" → fastai 2: `{r['v2']}`."
+    print(f"[v1] `{name}`{now} {r['note']}")
 
 # %% ../nbs/07d_v1.ipynb #9f7c726a
 class ResizeMethod(enum.IntEnum):
@@ -253,7 +253,7 @@ def open_image(fn, **kwargs):
     _note('open_image')
     return _open_image(fn)
 
-# %% ../nbs/07d_v1.ipynb #d07b2b78
+# %% ../nbs/07d_v1.ipynb #ec358ee4
 def _arch_name(arch) -> str: return getattr(arch, '__name__', type(arch).__name__)
 
 def _weights_reachable(arch) -> bool:
@@ -272,6 +272,10 @@ def cnn_learner(data, base_arch, cut=None, pretrained:bool=True, lin_ftrs=None, 
                 split_on=None, bn_final:bool=False, init=nn.init.kaiming_normal_, concat_pool:bool=True, **kwargs) -> 'V1Learner':
     "A learner for `data` with the body of `base_arch` (e.g. `models.resnet34`) and a new head (fastai 2's `vision_learner`)."
     _note('cnn_learner')
+    return _learner(data, base_arch, cut, pretrained, lin_ftrs, ps, custom_head, split_on, bn_final, init, concat_pool, **kwargs)
+
+def _learner(data, base_arch, cut=None, pretrained:bool=True, lin_ftrs=None, ps:float=0.5, custom_head=None,
+             split_on=None, bn_final:bool=False, init=nn.init.kaiming_normal_, concat_pool:bool=True, **kwargs):
     if split_on is not None: raise CourseError("split_on= is a v1 option not kept here; fastai 2 splits torchvision resnets itself.")
     if pretrained and not _weights_reachable(base_arch):
         raise OfflineError(f"The ImageNet weights of {_arch_name(base_arch)} are not on this machine and the network cannot be "
@@ -283,14 +287,14 @@ def cnn_learner(data, base_arch, cut=None, pretrained:bool=True, lin_ftrs=None, 
                            bn_final=bn_final, init=init, concat_pool=concat_pool, metrics=metrics,
                            path=kwargs.pop('path', getattr(data, 'path', None)), **kwargs)
     learn.__class__ = V1Learner
-    learn.recorder.__class__ = V1Recorder
+    object.__setattr__(learn.recorder, '__class__', V1Recorder)  # a callback's own setattr would warn about shadowing
     learn._lr_find = None
     return learn
 
 def ConvLearner(data, arch, **kwargs) -> 'V1Learner':
     "The lessons' first name for `cnn_learner` (fastai 2's `vision_learner`)."
     _note('ConvLearner')
-    return cnn_learner(data, arch, **kwargs)
+    return _learner(data, arch, **kwargs)
 
 # %% ../nbs/07d_v1.ipynb #2b329b7e
 _LR = 3e-3  # v1's default learning rate (fastai 2's `defaults.lr` is 1e-3)
@@ -365,7 +369,7 @@ class V1Recorder(_Recorder):
         self.plot_sched(keys=['lr', 'mom'] if show_moms else ['lr'])
         if return_fig: return plt.gcf()
 
-# %% ../nbs/07d_v1.ipynb #d0303f77
+# %% ../nbs/07d_v1.ipynb #466d216b
 class ClassificationInterpretation(_Interp):
     "fastai 2's `ClassificationInterpretation`, taking v1's arguments."
     @classmethod
@@ -380,7 +384,7 @@ class ClassificationInterpretation(_Interp):
     def plot_top_losses(self, k:int, largest:bool=True, figsize=(12, 12), heatmap:bool=False, heatmap_thresh:int=16,
                         return_fig:bool=None, **kwargs):
         "The `k` images with the largest loss: prediction, actual class, loss and probability of the actual class."
-        _note('ClassificationInterpretation.plot_top_losses')
+        if heatmap: _note('ClassificationInterpretation.plot_top_losses')
         import matplotlib.pyplot as plt
         super().plot_top_losses(k, largest=largest, figsize=figsize, **kwargs)
         if return_fig: return plt.gcf()
@@ -391,6 +395,10 @@ class ClassificationInterpretation(_Interp):
         import matplotlib.pyplot as plt
         super().plot_confusion_matrix(normalize=normalize, title=title, cmap=cmap, norm_dec=norm_dec, plot_txt=plot_txt, **kwargs)
         if return_fig: return plt.gcf()
+
+    def most_confused(self, min_val:int=1) -> list:
+        "The (actual, predicted, count) pairs mixed up at least `min_val` times, most often first."
+        return [(a, p, int(n)) for a, p, n in super().most_confused(min_val)]
 
 # %% ../nbs/07d_v1.ipynb #3b44b0f6
 def doc(elt):
