@@ -143,14 +143,14 @@ def _test_items(path:Path, test) -> list:
     if not folder.is_dir(): raise DataError(f"There is no test folder {folder}. Give `test=` the name of a folder inside {path}.")
     return [p for p in sorted(folder.rglob('*')) if p.suffix.lower() in IMAGE_EXTS]
 
-# %% ../nbs/07d_v1.ipynb #10d29058
+# %% ../nbs/07d_v1.ipynb #9809eb2a
 def _folder_rows(path:Path, train:str, valid:str, test, split:bool):
     "`(file, label, is_valid, reason)` for every image: labelled by its folder; `train/` and `valid/` fix the split when `split`."
     tp, vp = Path(train).parts, Path(valid).parts  # `train='.'` gives no parts: everything not in valid/ trains
     for p in sorted(path.rglob('*')):
         if p.suffix.lower() not in IMAGE_EXTS or not p.is_file(): continue
         rel = p.relative_to(path).parts
-        if (test and rel[0] == str(test)) or 'models' in rel[:-1]: continue
+        if rel[0] in ('test', str(test)) or 'models' in rel[:-1]: continue  # v1 looked in train/ and valid/ only
         if not split: depth, is_valid = 0, None
         elif rel[:len(vp)] == vp: depth, is_valid = len(vp), True
         elif rel[:len(tp)] == tp: depth, is_valid = len(tp), False
@@ -226,7 +226,7 @@ def from_lists(cls:ImageDataBunch, path, fnames, labels, valid_pct:float=0.2, se
     lab = label_from_lists(path, fnames, labels)
     return cls.create_from_ll(lab, valid_pct, seed, path, **kwargs)
 
-# %% ../nbs/07d_v1.ipynb #e4ff3787
+# %% ../nbs/07d_v1.ipynb #0601df13
 def untar_data(url:str, fname=None, dest=None, data:bool=True, force_download:bool=False) -> Path:
     "Download and extract `url` (e.g. `URLs.PETS`) once, and return its folder; offline, fail fast and name the sample."
     _note('untar_data')
@@ -234,12 +234,13 @@ def untar_data(url:str, fname=None, dest=None, data:bool=True, force_download:bo
     if force_download or fname is not None or dest is not None:
         raise CourseError("untar_data's fname=, dest= and force_download= are v1 options not kept here; call it with the URL only.")
     try: return download_dataset(url)
-    except OfflineError as e:
+    except OfflineError:
         tiny = 'MNIST_TINY' in url.upper()
-        raise OfflineError(f"{e} Offline, use the bundled sample instead: `path = sample_path()/'mnist_tiny'` "
+        raise OfflineError(f"{url.rsplit('/', 1)[-1]} is not on this machine, and the network cannot be reached to download it. "
+                           "Offline, use the bundled sample instead: `path = sample_path()/'mnist_tiny'` "
                            + ("is laid out like MNIST_TINY (3s and 7s in train/ and valid/, labels.csv)." if tiny else
-                              "(3s and 7s, laid out like URLs.MNIST_TINY) or `sample_path()/'digits'` (ten digit classes, "
-                              "one folder each, with names a regex or a function can label).")) from None
+                              "(3s and 7s, laid out like URLs.MNIST_TINY) or `sample_path()/'named'` (ten digit classes, "
+                              "named like three_0042.png, as the pets are, for a regex or a label function).")) from None
 
 def get_image_files(c, check_ext:bool=True, recurse:bool=False, exclude=None):
     "The image files in folder `c`; like v1, sub-folders only with `recurse=True`."

@@ -7,7 +7,7 @@ Docs: https://github.com/vision-course/vision-course/v1names.html.md"""
 # %% auto #0
 __all__ = ['RENAMES', 'renamed']
 
-# %% ../nbs/07a_v1names.ipynb #6426dbfa
+# %% ../nbs/07a_v1names.ipynb #af881b55
 RENAMES = {
     'fastai.vision': dict(v2='fastai.vision.all', note="`from fastai.vision import *` became `from fastai.vision.all import *`."),
     'ImageDataBunch': dict(v2='ImageDataLoaders', note="v1's DataBunch is fastai 2's DataLoaders; `DataBlock` builds any other kind."),
@@ -33,7 +33,7 @@ RENAMES = {
     'Learner.predict': dict(v2='Learner.predict', note="Returns (label, index, probabilities); v1 returned a Category object, the index and the probabilities."),
     'open_image': dict(v2='PILImage.create', note="Images are opened with `PILImage.create(path)`."),
     'imagenet_stats': dict(v2='imagenet_stats', note="Still there; you rarely need it because `vision_learner` normalises for pretrained models."),
-    'untar_data': dict(v2='untar_data', note="Same name; it needs the network the first time."),
+    'untar_data': dict(v2='untar_data', note="It downloads a data set once, so it needs the network the first time."),
 }
 
 # %% ../nbs/07a_v1names.ipynb #2c802923
