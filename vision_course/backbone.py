@@ -16,7 +16,7 @@ from .core import CourseError, atomic_write, atomic_write_text
 __all__ = ['LETTERS', 'SYMBOLS', 'CHARS', 'FONT_FILES', 'WEIGHTS', 'RECIPE', 'WIDEN', 'fonts', 'render_glyph', 'glyphs', 'sha256',
            'recipe', 'load_weights', 'glyphnet', 'pretrain', 'backbone_available', 'glyph_learner']
 
-# %% ../nbs/04e_backbone.ipynb #01180cfc
+# %% ../nbs/04e_backbone.ipynb #aa4d5663
 LETTERS = 'ACDEFHJKLMNPRTUVWXYadefhkmnprtuwy'
 SYMBOLS = '#%&@+=?<>*'
 CHARS = LETTERS + SYMBOLS
@@ -38,21 +38,25 @@ def _font(path:str, px:int): return ImageFont.truetype(path, px)
 def render_glyph(ch:str, font, rng:np.random.Generator, size:int=32) -> np.ndarray:
     "One `size`×`size` uint8 image of character `ch` in `font`, randomly placed, distorted and degraded."
     S = 64
-    bg = rng.uniform(0, 110) if rng.random() < 0.7 else rng.uniform(150, 255)  # mostly light ink on dark, as the digits
+    bg = rng.uniform(0, 60) if rng.random() < 0.8 else rng.uniform(150, 255)  # mostly light ink on dark, as the digits
     fg = (bg + rng.uniform(90, 200)) if bg < 128 else (bg - rng.uniform(90, 200))
     fg = float(np.clip(fg, 0, 255))
     img = Image.new('L', (S, S), int(bg))
     d = ImageDraw.Draw(img)
     stroke = int(rng.integers(0, 3))
-    d.text((S / 2 + rng.uniform(-4, 4), S / 2 + rng.uniform(-4, 4)), ch, font=_font(str(font), int(rng.uniform(34, 54))),
+    d.text((S / 2 + rng.uniform(-4, 4), S / 2 + rng.uniform(-4, 4)), ch, font=_font(str(font), int(rng.uniform(40, 60))),
            fill=int(fg), anchor='mm', stroke_width=stroke, stroke_fill=int(fg))
     sh = rng.uniform(-0.3, 0.3)
     img = img.transform((S, S), Image.AFFINE, (1, sh, -sh * S / 2, 0, 1, 0), resample=Image.BILINEAR, fillcolor=int(bg))
     img = img.rotate(rng.uniform(-20, 20), resample=Image.BILINEAR, fillcolor=int(bg))
-    if rng.random() < 0.5:  # low resolution, as the digits (8 px, enlarged)
+    r = rng.random()
+    if r < 0.4:  # scanned at 8 px with 17 grey levels, then enlarged: the look of the bundled digits
+        small = np.asarray(img.resize((8, 8), Image.BOX), dtype=np.float32)
+        img = Image.fromarray((np.round(small / 16) * 16).clip(0, 255).astype(np.uint8))
+    elif r < 0.7:  # low resolution
         low = int(rng.integers(10, 20))
         img = img.resize((low, low), Image.BILINEAR)
-    elif rng.random() < 0.3: img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.2)))
+    elif r < 0.85: img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.2)))
     a = np.asarray(img.resize((size, size), Image.BICUBIC), dtype=np.float32)
     a += rng.normal(0, rng.uniform(0, 12), a.shape)
     return a.clip(0, 255).astype(np.uint8)
