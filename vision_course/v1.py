@@ -57,7 +57,7 @@ def get_transforms(do_flip:bool=True, flip_vert:bool=False, max_rotate:float=10.
                           max_lighting=max_lighting, max_warp=max_warp, p_affine=p_affine, p_lighting=p_lighting)
     return (tfms + list(xtra_tfms or []), [])
 
-# %% ../nbs/07d_v1.ipynb #3bc5a2b7
+# %% ../nbs/07d_v1.ipynb #6a757ec9
 _CREATE = dict(ds_tfms=None, size=None, bs=64, val_bs=None, resize_method=None, num_workers=0, test=None, device=None,
                padding_mode='reflection', mode='bilinear', no_check=False)
 _METHODS = {ResizeMethod.CROP: 'crop', ResizeMethod.PAD: 'pad', ResizeMethod.SQUISH: 'squish'}
@@ -90,7 +90,7 @@ class ImageDataBunch(_DataLoaders):
         "The data bunch of the labelled images `lab` (a `vision_course.data.Labelled`) with v1's options."
         kw = _split_kw(kw, 'ImageDataBunch')
         _note('ImageDataBunch')
-        seed = random.randrange(2**31) if seed is None else int(seed)
+        seed = int(np.random.randint(2**31)) if seed is None else int(seed)  # `np.random.seed(2)` fixes it, as in v1
         rm = kw['resize_method']
         if rm == ResizeMethod.NO: raise DataError("ResizeMethod.NO keeps every image's own size, which only works when all are "
                                                   "the same size; give `size=` and ResizeMethod.CROP, PAD or SQUISH.")
@@ -135,8 +135,8 @@ class ImageDataBunch(_DataLoaders):
         "Show a grid of `rows` × `rows` images of the training (or `ds_type`) set with their labels."
         _note('DataBunch.show_batch')
         dl = self.valid if ds_type == DatasetType.Valid else self.train
-        n = rows * rows
-        return dl.show_batch(max_n=n, nrows=rows, ncols=rows, figsize=figsize or (9, 10), **kwargs)
+        if 'max_n' in kwargs: return dl.show_batch(figsize=figsize, **kwargs)  # fastai 2's way, as the note suggests
+        return dl.show_batch(max_n=rows * rows, nrows=rows, ncols=rows, figsize=figsize or (9, 10), **kwargs)
 
 def _test_items(path:Path, test) -> list:
     if not test: return []
@@ -144,14 +144,14 @@ def _test_items(path:Path, test) -> list:
     if not folder.is_dir(): raise DataError(f"There is no test folder {folder}. Give `test=` the name of a folder inside {path}.")
     return [p for p in sorted(folder.rglob('*')) if p.suffix.lower() in IMAGE_EXTS]
 
-# %% ../nbs/07d_v1.ipynb #9809eb2a
+# %% ../nbs/07d_v1.ipynb #dedde451
 def _folder_rows(path:Path, train:str, valid:str, test, split:bool):
     "`(file, label, is_valid, reason)` for every image: labelled by its folder; `train/` and `valid/` fix the split when `split`."
     tp, vp = Path(train).parts, Path(valid).parts  # `train='.'` gives no parts: everything not in valid/ trains
     for p in sorted(path.rglob('*')):
         if p.suffix.lower() not in IMAGE_EXTS or not p.is_file(): continue
         rel = p.relative_to(path).parts
-        if rel[0] in ('test', str(test)) or 'models' in rel[:-1]: continue  # v1 looked in train/ and valid/ only
+        if (test and rel[0] == str(test)) or (split and rel[0] == 'test') or 'models' in rel[:-1]: continue  # v1 looked in train/ and valid/ only
         if not split: depth, is_valid = 0, None
         elif rel[:len(vp)] == vp: depth, is_valid = len(vp), True
         elif rel[:len(tp)] == tp: depth, is_valid = len(tp), False
@@ -305,7 +305,7 @@ def ConvLearner(data, arch, **kwargs) -> 'V1Learner':
     _note('ConvLearner')
     return _learner(data, arch, **kwargs)
 
-# %% ../nbs/07d_v1.ipynb #2b329b7e
+# %% ../nbs/07d_v1.ipynb #9f4aa183
 _LR = 3e-3  # v1's default learning rate (fastai 2's `defaults.lr` is 1e-3)
 
 class V1Learner(_Learner):
@@ -320,9 +320,12 @@ class V1Learner(_Learner):
         lr = max_lr if max_lr is not None else lr_max  # None: the learner's `lr`, v1's 3e-3
         if tot_epochs is not None: raise CourseError("tot_epochs= is a v1 option not kept here; give the number of epochs to run.")
         self._lr_find = None
-        m = tuple(moms) if len(moms) == 3 else (moms[0], moms[1], moms[0])
-        return super().fit_one_cycle(cyc_len, lr, div=div_factor, div_final=final_div or div_factor * 1e4, pct_start=pct_start,
-                                     wd=wd, moms=m, cbs=callbacks, start_epoch=start_epoch or 0, **kwargs)
+        div = kwargs.pop('div', div_factor)  # fastai 2's names (its own `fine_tune` calls this with them) win
+        div_final = kwargs.pop('div_final', final_div or div * 1e4)
+        cbs = L(callbacks) + L(kwargs.pop('cbs', None))
+        m = None if moms is None else tuple(moms) if len(moms) == 3 else (moms[0], moms[1], moms[0])
+        return super().fit_one_cycle(cyc_len, lr, div=div, div_final=div_final, pct_start=pct_start,
+                                     wd=wd, moms=m, cbs=cbs, start_epoch=start_epoch or 0, **kwargs)
 
     def fit(self, epochs:int, lr=None, wd=None, callbacks=None, **kwargs):
         "Train `epochs` epochs at the constant rate `lr` (default: the learner's `lr`, v1's 3e-3)."
@@ -378,7 +381,7 @@ class V1Recorder(_Recorder):
         self.plot_sched(keys=['lr', 'mom'] if show_moms else ['lr'])
         if return_fig: return plt.gcf()
 
-# %% ../nbs/07d_v1.ipynb #466d216b
+# %% ../nbs/07d_v1.ipynb #002472d2
 class ClassificationInterpretation(_Interp):
     "fastai 2's `ClassificationInterpretation`, taking v1's arguments."
     @classmethod
@@ -388,7 +391,7 @@ class ClassificationInterpretation(_Interp):
         if tta: raise CourseError("tta=True is not part of these lessons; leave it out.")
         if ds_type not in (DatasetType.Train, DatasetType.Valid):
             raise CourseError("Only DatasetType.Valid (the default) and DatasetType.Train can be interpreted: they have labels.")
-        return super().from_learner(learn, ds_idx=int(ds_type), act=activ, **kwargs)
+        return super().from_learner(learn, ds_idx=kwargs.pop('ds_idx', int(ds_type)), act=kwargs.pop('act', activ), **kwargs)
 
     def plot_top_losses(self, k:int, largest:bool=True, figsize=(12, 12), heatmap:bool=False, heatmap_thresh:int=16,
                         return_fig:bool=None, **kwargs):
