@@ -60,13 +60,16 @@ class Panel(W.VBox):
         if self.busy: return False
         self.check_free()
         self.error = None
+        course = getattr(self, 'course', None)
         def run():
             try:
-                res = work()
+                try: res = work()
+                finally:  # the course is free once the work is done: `done` only shows it, so other panels may start
+                    if course is not None and course._worker is threading.current_thread(): course._worker = None
                 if done is not None: done(res)
             except Exception as e: self.fail(e)
         self._thread = threading.Thread(target=run, daemon=True)
-        if getattr(self, 'course', None) is not None: self.course._worker = self._thread
+        if course is not None: course._worker = self._thread
         self._thread.start()
         return True
 
