@@ -17,7 +17,7 @@ __all__ = ['STEPS', 'STEP_TITLES', 'TOPICS', 'FORMAT', 'BUILTIN', 'API_NAMES', '
            'AGAIN_MINUTES', 'MY_DECK', 'DeckError', 'StudyError', 'Card', 'Deck', 'deck_problems', 'deck_from_data',
            'deck_data', 'study_dir', 'deck_files', 'deck_names', 'load_deck', 'api_deck', 'utcnow', 'schedule',
            'is_due', 'Progress', 'select', 'Study', 'summary_text', 'when', 'run_cards', 'my_deck', 'add_run_cards',
-           'export_cards']
+           'export_cards', 'terminal_study']
 
 # %% ../nbs/07g_cards.ipynb #f9b68ab1
 STEPS = ('environment', 'source', 'labels', 'data', 'learner', 'train', 'interpret', 'confused', 'finetune')
@@ -421,3 +421,31 @@ def export_cards(cards, path, fmt:str|None=None, overwrite:bool=False) -> Path:
         w = csv.writer(buf); w.writerow(['front', 'back', 'tags'])
         for c in cards: w.writerow([c.front, c.back, tags(c)])
     return atomic_write_text(path, buf.getvalue())
+
+# %% ../nbs/07g_cards.ipynb #993fc31a
+_KEYS = {'1': 'again', '2': 'hard', '3': 'good', '4': 'easy', 'a': 'again', 'h': 'hard', 'g': 'good', 'e': 'easy'}
+
+def terminal_study(study:Study, ask=input, say=print) -> dict:
+    "Run `study` at a terminal: show each front, then the back on Enter, then read a grade; return the summary."
+    n = len(study.queue)
+    say(f"{n} card{'s' * (n != 1)} to revise. Enter shows the answer; then 1 again, 2 hard, 3 good, 4 easy "
+        "(or a/h/g/e); q stops (your grades so far are saved).")
+    try:
+        while not study.done:
+            c = study.current
+            say(f"\n[{study.reviewed + 1}/{study.reviewed + len(study.queue)}] {c.deck}" + (f" · {STEP_TITLES[c.step]}" if c.step else '')
+                + f"\nQ: {c.front}")
+            if ask("(Enter: show the answer) ").strip().lower() == 'q': break
+            study.flip()
+            say(f"A: {c.back}")
+            while True:
+                k = ask("How well did you know it? [1 again / 2 hard / 3 good / 4 easy] ").strip().lower()
+                if k == 'q' or k in _KEYS: break
+                say("Type 1, 2, 3 or 4 (or a, h, g, e), or q to stop.")
+            if k == 'q': break
+            study.grade(_KEYS[k])
+    except (EOFError, KeyboardInterrupt): say('')
+    s = study.summary()
+    if study.reviewed and not study.done: study.progress.log_session(s)
+    say('\n' + summary_text(s, study.clock()))
+    return s

@@ -13,7 +13,7 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['APPS_DIR', 'WEBSOCKET_MB', 'CULL_IDLE_S', 'CULL_INTERVAL_S', 'PREHEAT', 'TerminalProgress', 'demo', 'free_port',
-           'private_root', 'voila_command', 'voila_process', 'app', 'check', 'parser', 'main']
+           'private_root', 'voila_command', 'voila_process', 'app', 'check', 'study', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #2ca58398
 class TerminalProgress:
@@ -164,6 +164,37 @@ def check(path, labels:str='folders', bs:int=64, as_json:bool=False, limit:int=1
     print(json.dumps(d.to_dict(), indent=1, ensure_ascii=False) if as_json else d.text(limit), file=stream)
     return d.status
 
+# %% ../nbs/08_cli.ipynb #4e7a9b1c
+def study(deck:str|None=None, topic:str|None=None, step:str|None=None, new:int=20, limit:int|None=None, export=None,
+          list_decks:bool=False, progress=None, ask=input, say=print) -> int:
+    "A flashcard session at the terminal (or `list_decks`, or `export` the chosen cards); returns the exit status."
+    from vision_course.cards import (Progress, Study, deck_names, load_deck, select, export_cards, terminal_study, is_due,
+                                     when, utcnow)
+    prog = Progress(progress)
+    if prog.problem: say(prog.problem)
+    if list_decks:
+        now = utcnow()
+        for n in deck_names():
+            if n == 'api': say(f"{'api':<12} made from the installed fastai's and vision-course's documentation"); continue
+            d = load_deck(n)
+            due = sum(prog.get(c.id) is not None and is_due(prog.get(c.id), now) for c in d.cards)
+            new_n = sum(prog.get(c.id) is None for c in d.cards)
+            say(f"{n:<12} {len(d):>3} cards, {due} due, {new_n} new: {d.title}")
+        return 0
+    names = [deck] if deck else [n for n in deck_names() if n != 'api']
+    cards = select([c for n in names for c in load_deck(n).cards], topic, step)
+    if export:
+        out = export_cards(cards, export)
+        say(f"{len(cards)} cards written to {out}" + (" (in Anki: File → Import)" if out.suffix != '.csv' else ''))
+        return 0
+    s = Study(cards, prog, new_limit=new, limit=limit)
+    if s.done:
+        nd = s.next_due()
+        say("Nothing is due" + (f": the next card is due {when(nd, utcnow())}." if nd else ".") + " Use --new N to learn new cards.")
+        return 0
+    terminal_study(s, ask, say)
+    return 0
+
 # %% ../nbs/08_cli.ipynb #6aa3443e
 def parser() -> argparse.ArgumentParser:
     "The `vision-course` argument parser with its subcommands."
@@ -198,6 +229,14 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser('sample', help='write the bundled sample data and print its folder')
     s.add_argument('--messy', metavar='DIR', help='instead, write a small data set full of problems into new folder DIR')
     sub.add_parser('env', help='show versions, device and network')
+    st = sub.add_parser('study', help='revise the flashcards in the terminal (the study app: vision-course app study)')
+    st.add_argument('--deck', default=None, help='one deck (default: all but api); see --list')
+    st.add_argument('--topic', default=None, help='only cards of this topic (concepts, workflow, rules-of-thumb, what-can-go-wrong, v1-to-v2, code, api, my-run)')
+    st.add_argument('--step', default=None, help='only cards of this step (environment, source, labels, data, learner, train, interpret, confused, finetune)')
+    st.add_argument('--new', type=int, default=20, help='new cards at most in this session (default 20)')
+    st.add_argument('--limit', type=int, default=None, help='cards at most in this session')
+    st.add_argument('--export', metavar='FILE', default=None, help='write the chosen cards to FILE for Anki (.txt) or as CSV (.csv) instead')
+    st.add_argument('--list', action='store_true', help='list the decks with their due and new cards')
     return p
 
 def main(argv=None) -> int:
@@ -221,6 +260,8 @@ def main(argv=None) -> int:
         elif args.command == 'env':
             from vision_course.env import environment
             for k, v in environment().items(): print(f'{k:<15} {v}')
+        elif args.command == 'study':
+            return study(args.deck, args.topic, args.step, args.new, args.limit, args.export, args.list)
         else: p.print_help()
     except CourseError as e:
         print(f"vision-course: error: {e}", file=sys.stderr)

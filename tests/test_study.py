@@ -1,0 +1,53 @@
+"The study app (`vision-course app study`) in a real browser: a short flashcard session by keyboard and mouse, the summary, the look-up."
+import json, re
+import pytest
+from test_app import _serve, _browser, _shot, _new_page, _dropdown
+
+
+@pytest.fixture
+def study_server(tmp_path, monkeypatch):
+    monkeypatch.setenv('VISION_COURSE_STUDY', str(tmp_path/'study'))  # the kernel's progress goes here, not to the learner's
+    yield from _serve('study')
+
+
+def test_study_app_session_by_keys_and_buttons_then_lookup(study_server, tmp_path):
+    "Two new cards of the course deck: one shown and graded with the keys, one forgotten with the buttons and seen again; the summary; then the look-up finds a misspelt name."
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = _new_page(b, study_server, lambda p: p.get_by_role('button', name='Start'))
+        _dropdown(page, 'Deck').select_option(label='course')
+        page.get_by_text(re.compile(r'^\d+ cards: 0 due, \d+ new$')).wait_for(timeout=30_000)
+        new = page.locator('.widget-text', has=page.locator('label', has_text='New cards')).locator('input')
+        new.fill('2'); new.press('Tab')
+        page.wait_for_timeout(300)
+        page.get_by_role('button', name='Start').click()
+        page.get_by_text('2 cards to go.').wait_for(timeout=30_000)
+        front = page.locator('.vc-card-front')
+        first = front.inner_text()
+        # the keys box has the focus: Space shows the answer, 3 grades it "good"
+        page.keyboard.press('Space')
+        page.locator('.vc-card-back').wait_for(timeout=30_000)
+        _shot(page, 'study-answer.png')
+        page.keyboard.press('3')
+        page.get_by_text('1 card to go.').wait_for(timeout=30_000)
+        assert front.inner_text() != first and page.locator('.vc-card-back').count() == 0
+        # the buttons: show, forget ("Again" says when it comes back), then the card is dealt again
+        page.get_by_role('button', name='Show the answer').click()
+        page.get_by_role('button', name=re.compile(r'^Again · 10 minutes$')).click()
+        page.get_by_text('1 card to go.').wait_for(timeout=30_000)
+        page.get_by_role('button', name='Show the answer').click()
+        page.get_by_role('button', name=re.compile(r'^Easy · ')).click()
+        page.get_by_text(re.compile(r'3 cards reviewed: 1 again, 0 hard, 1 good, 1 easy')).wait_for(timeout=30_000)
+        assert 'box 1' in page.inner_text('.vc-study')
+        _shot(page, 'study-summary.png')
+        saved = json.loads((tmp_path/'study'/'progress.json').read_text())
+        assert len(saved['cards']) == 2 and len(saved['sessions']) == 1, saved
+        # the look-up: a misspelt name still finds fit_one_cycle, with its signature
+        page.get_by_role('tab', name='Look it up').click()
+        q = page.locator('.vc-lookup input')
+        q.fill('fit_one_cyle'); q.press('Enter')
+        page.get_by_text(re.compile(r"\d+ match(es)? for 'fit_one_cyle'")).wait_for(timeout=120_000)
+        assert 'fit_one_cycle' in page.inner_text('.vc-lookup') and 'lr_max' in page.inner_text('.vc-lookup')
+        _shot(page, 'study-lookup.png')
+        b.close()
