@@ -1,5 +1,4 @@
-"""Decks of cards about the lessons, cards made from the learner's own runs, Leitner boxes with due dates, progress
-that survives a crash, and an export Anki can import.
+"""Decks of cards about the lessons, cards made from the learner's own runs, Leitner boxes with due dates, progress that survives a crash, and an export Anki can import.
 
 Docs: https://github.com/vision-course/vision-course/cards.html.md"""
 

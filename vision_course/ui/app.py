@@ -129,31 +129,18 @@ TEACH = dict(
 )
 
 # %% ../../nbs/19_ui_wizard.ipynb #a5cd6a00
-def lookup(name:str) -> dict:
-    "Signature and first paragraph of the documentation of the object at dotted path `name`."
-    import importlib, inspect
-    if name.startswith('fastai.'): import fastai.vision.all  # noqa: F401  fastai adds methods such as `Learner.lr_find` on import
-    parts = name.split('.')
-    for i in range(len(parts), 0, -1):
-        try: obj = importlib.import_module('.'.join(parts[:i])); break
-        except ImportError: continue
-    else: raise LookupError(f"No module found for {name!r}.")
-    for p in parts[i:]: obj = getattr(obj, p)
-    try: sig = str(inspect.signature(obj))
-    except (TypeError, ValueError): sig = '(…)'
-    doc = (inspect.getdoc(obj) or 'No documentation.').split('\n\n')[0]
-    return dict(name=parts[-1], path=name, signature=sig, doc=doc)
+def lookup(name:str):
+    "The look-up entry of `name` (see `vision_course.docs.lookup`): `e['signature']`, `e['doc']`, `e['v1']`…"
+    from vision_course.docs import lookup as _lookup
+    return _lookup(name)
 
 def lookup_html(names) -> str:
-    "The look-up of each of `names` as HTML."
+    "The look-up of each of `names` as HTML (without the examples: the step's code is under the panel)."
+    from vision_course.docs import entry_html
     out = []
     for n in names:
-        try: d = lookup(n)
-        except Exception as e:
-            out.append(f'<p><code>{html.escape(n)}</code>: not found here ({html.escape(str(e))})</p>'); continue
-        out.append(f'<div style="margin:.3em 0"><code><b>{html.escape(d["name"])}</b>{html.escape(d["signature"])}</code>'
-                   f'<div style="color:#333;max-width:60em">{html.escape(d["doc"])}</div>'
-                   f'<div style="color:#777;font-size:90%">{html.escape(d["path"])}</div></div>')
+        try: out.append(entry_html(lookup(n), example=False))
+        except Exception as e: out.append(f'<p><code>{html.escape(n)}</code>: not found here ({html.escape(str(e))})</p>')
     return ''.join(out)
 
 # %% ../../nbs/19_ui_wizard.ipynb #600eda87

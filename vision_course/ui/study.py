@@ -1,5 +1,4 @@
-"""Flashcards with Leitner boxes, a look-up of fastai's and this package's functions, cards from your own runs, and an
-export for Anki: revision as a panel, in a notebook or as a Voila app (`vision-course app study`).
+"""Flashcards with Leitner boxes, a look-up of fastai's and this package's functions, cards from your own runs, and an export for Anki: revision as a panel, in a notebook or as a Voila app (`vision-course app study`).
 
 Docs: https://github.com/vision-course/vision-course/ui_study.html.md"""
 
@@ -268,17 +267,21 @@ class LookupPanel(Panel):
 
 @patch
 def _on_query(self:LookupPanel, _=None):
-    q = self.query.value.strip()
-    if not q: self.results.value = ''; return
-    if self.busy: return
+    if not self.query.value.strip(): self.results.value = ''; return
+    if self.busy: return  # the search running now looks at the query again before it ends
     self.say("Searching…")
     def work():
-        from vision_course.docs import search
-        return search(q, limit=6)
-    def done(hits):
-        from vision_course.docs import entry_html
-        if q != self.query.value.strip(): return self._on_query()  # the learner typed on meanwhile
-        self.results.value = ''.join(entry_html(e) for e in hits) if hits else ''
+        from vision_course.docs import search, entry_html
+        while True:
+            q = self.query.value.strip()
+            out = []
+            for e in search(q, limit=6):  # reading the first entry imports fastai: a few seconds, in this thread
+                try: out.append(entry_html(e))
+                except LookupError: pass  # a name this installation cannot import
+            if q == self.query.value.strip(): return q, out  # else the learner typed on meanwhile: again
+    def done(res):
+        q, hits = res
+        self.results.value = ''.join(hits)
         self.say(f"{len(hits)} match{'es' * (len(hits) != 1)} for '{q}'." if hits else
                  f"Nothing found for '{q}'. Try part of the name, e.g. 'learner' or 'cycle'.", 'ok' if hits else 'warn')
     self.start(work, done)
