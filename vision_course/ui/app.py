@@ -200,6 +200,16 @@ class Wizard(W.VBox):
                                              self.code])], selected_index=None)
         self.code_box.set_title(0, 'Your code: everything you did, as code')
         self.code_box.observe(lambda ch: self._guard(self.show_code), 'selected_index')
+        self.cards_button = W.Button(description='Make flashcards from this session', icon='clone', layout=W.Layout(width='auto'),
+                                     tooltip='cards about your run (its mix-ups, your slice, the curve doctor) in your deck my-runs')
+        self.cards_out = W.HTML()
+        self.cards_button.on_click(lambda _: self._guard(self.make_cards))
+        self.revise_box = W.Accordion([W.VBox([W.HTML("<p style='max-width:60em;margin:0'>Cards about what happened to "
+                                                      "<i>your</i> model: the classes it mixed up most, the slice you fine-tuned "
+                                                      "with and why, what the curve doctor said. They go to your own deck "
+                                                      "<b>my-runs</b>, next to the lessons' decks in the study app.</p>"),
+                                               self.cards_button, self.cards_out])], selected_index=None)
+        self.revise_box.set_title(0, 'Revise: flashcards from this session')
         main = W.VBox([self.teach, self.look, self.notice, W.HBox([self.fix_button]), self.nav, self.body, self.step_code],
                       layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
         head = W.HTML("<h2 style='margin:.2em 0'>Image classification in nine steps</h2><p style='margin:0 0 .5em 0;"
@@ -207,7 +217,8 @@ class Wizard(W.VBox):
                       "label them, train a model, look at its mistakes, and fine-tune it. Press <b>Next</b> to go with "
                       "the defaults (the bundled handwritten digits work offline on any computer), or change the "
                       "settings of a step first. The code for what you do is at the bottom.</p>")
-        super().__init__([head, W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')), self.code_box])
+        super().__init__([head, W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')), self.code_box,
+                          self.revise_box])
         for p in set(self.panels.values()) | {self.doctor}: p.fail = self._watch_fail(p, p.fail)
         c.events.subscribe(self._on_event)
         self.show_step('environment')
@@ -472,6 +483,34 @@ def save_notebook(self:Wizard) -> 'Path':
     write_notebook(self.course, path, self.style.value)
     self.saved.value = f'<span style="color:#1a7f37">Saved: <code>{html.escape(str(path))}</code></span>'
     return path
+
+# %% ../../nbs/19_ui_wizard.ipynb #5e7f9a1b
+@patch
+def make_cards(self:Wizard):
+    "Add flashcards about this session to the learner's deck `my-runs` (in the background); say what was added."
+    from vision_course.core import CourseError
+    worker = getattr(self.course, '_worker', None)
+    if self.running or self._auto is not None or worker is not None and worker.is_alive() or self.cards_button.disabled:
+        raise CourseError("Another piece of work is still running: make the cards when it has ended.")
+    self.cards_button.disabled = True
+    self.cards_out.value = '<i>Making the cards…</i>'
+    def work():
+        from vision_course.cards import add_run_cards, MY_DECK
+        try:
+            r = add_run_cards(self.course)
+            items = ''.join(f'<li>{html.escape(c.front)}</li>' for c in r['cards'])
+            self.cards_out.value = (f'<p class="vc-cards-made" style="color:#1a7f37;margin:.3em 0">{r["added"]} new, {r["updated"]} '
+                                    f'updated: {r["total"]} cards in your deck <b>{MY_DECK}</b> '
+                                    f'(<code>{html.escape(str(r["path"]))}</code>). Revise them in the study app '
+                                    f'(<code>vision-course app study</code>) or with <code>vision-course study --deck {MY_DECK}</code>.</p>'
+                                    f'<ul style="margin:0">{items}</ul>')
+        except Exception as e:
+            self.error = e
+            self.cards_out.value = f'<span style="color:#b00020">{html.escape(str(e))}</span>'
+        finally: self.cards_button.disabled = False
+    self._cards_thread = threading.Thread(target=work, daemon=True)
+    self._cards_thread.start()
+    return self._cards_thread
 
 # %% ../../nbs/19_ui_wizard.ipynb #e199352e
 def wizard(**kwargs) -> Wizard:
