@@ -710,7 +710,7 @@ def entry_html(entry, example:bool=True) -> str:
         parts.append(f'<div style="background:#fff8e1;border-left:3px solid #e0a800;padding:.2em .5em;margin:.3em 0">{_md(ch)}</div>')
     if example and e.example:
         parts.append(f'<details{"" if e.sketch else " open"}><summary style="color:#555">{_example_title(e)}</summary>'
-                     f'<pre style="background:#f6f8fa;padding:.4em .6em;margin:.2em 0;white-space:pre-wrap;font-size:90%">'
+                     f'<pre style="background:#f6f8fa;padding:.4em .6em;margin:.2em 0;white-space:pre-wrap;font-size:90%;line-height:1.35">'
                      f'{html.escape(e.example)}</pre></details>')
     return f'<div class="vc-doc" style="margin:.4em 0 .8em;max-width:60em">{"".join(parts)}</div>'
 
