@@ -183,7 +183,7 @@ def test_finetune_app_finder_picker_compare(finetune_server):
         page.get_by_role('button', name=re.compile(r'Run the finder')).click()
         page.locator('img.vc-lr-plot').filter(visible=True).first.wait_for(timeout=60_000)
         assert 'The finder ran' not in page.inner_text('body')  # drawn before the finder ended
-        page.get_by_text('The finder ran').wait_for(timeout=180_000)
+        page.get_by_text('The finder ran').wait_for(timeout=400_000)
         body = page.inner_text('body')
         assert 'longest stretch where the loss keeps going down' in body and 'rule of thumb' in body
         code = page.get_by_text(re.compile(r'learn\.fit_one_cycle\(2, slice\('))

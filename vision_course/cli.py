@@ -210,9 +210,10 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--lr', type=float, default=3e-3, help='learning rate of the first stage (default 3e-3)')
     d.add_argument('--finetune-epochs', type=int, default=2, help='epochs of the fine-tuning stage (default 2)')
     d.add_argument('--lr-iters', type=int, default=40, help="iterations of the lr finder (default 40)")
-    d.add_argument('--arch', default='resnet18', choices=('resnet18', 'resnet34', 'resnet50'))
+    d.add_argument('--arch', default='resnet18', choices=('resnet18', 'resnet34', 'resnet50', 'glyphnet'),
+                   help="the architecture (default resnet18; glyphnet is the package's own small pretrained network)")
     d.add_argument('--pretrained', default='auto', choices=('auto', 'yes', 'no'),
-                   help="ImageNet weights: 'auto' uses them when they can be had (default)")
+                   help="pretrained weights: 'auto' (default) uses ImageNet's when they can be had, else glyphnet's")
     d.add_argument('--seed', type=int, default=42)
     d.add_argument('--out', default='vision-course-demo', help='folder for report.html, summary.json and models/')
     a = sub.add_parser('app', help='serve the app in the browser with Voila')

@@ -321,12 +321,17 @@ def _learner(course, v1:bool) -> dict:
     if not str(arch).isidentifier(): raise CourseError(f"There is no code for the architecture {arch!r}.")
     pre, metrics = bool(L.get('pretrained')), list(L.get('metrics', P['metrics']))
     m = _wrap('[', [str(x) for x in metrics], ']') if all(str(x).isidentifier() for x in metrics) else '[error_rate, accuracy]'
-    if v1: code = [f"learn = cnn_learner(data, models.{arch}, metrics={m}, pretrained={pre}, path='.')"]
-    else: code = [f"set_seed({int(P.get('seed', 42))})", f"learn = vision_learner(dls, {arch}, metrics={m}, pretrained={pre}, path='.')"]
-    how = ("starting from ImageNet weights, with its body frozen so that only the new head trains at first" if pre else
+    seed, imports = f"set_seed({int(P.get('seed', 42))})", []
+    if arch == 'glyphnet':  # the package's own backbone: vision_course.v1 exports it, fastai 2 code imports its learner
+        if v1: code = [f"learn = cnn_learner(data, glyphnet, metrics={m}, pretrained={pre}, path='.')"]
+        else: code, imports = [seed, f"learn = glyph_learner(dls, metrics={m}, pretrained={pre}, path='.')"], ['from vision_course.backbone import glyph_learner']
+    elif v1: code = [f"learn = cnn_learner(data, models.{arch}, metrics={m}, pretrained={pre}, path='.')"]
+    else: code = [seed, f"learn = vision_learner(dls, {arch}, metrics={m}, pretrained={pre}, path='.')"]
+    whose = "glyphnet's weights (pretrained by vision-course on printed glyphs, offline)" if arch == 'glyphnet' else "ImageNet weights"
+    how = (f"starting from {whose}, with its body frozen so that only the new head trains at first" if pre else
            "starting from random weights, so nothing is frozen")
     return _step(code, f"Create a {arch} {how}; it reports {' and '.join(str(x).replace('_', ' ') for x in metrics)}, "
-                       "and saves its stages in models/ next to this notebook.")
+                       "and saves its stages in models/ next to this notebook.", imports)
 
 def _train(course, v1:bool) -> dict:
     P, T = course.params['train'], course.results['train']
@@ -374,7 +379,7 @@ _STEPS = dict(environment=_environment, source=_source, labels=_labels, data=_da
 
 # %% ../nbs/06c_codegen.ipynb #d949922b
 STYLES = ('v2', 'v1')
-V1_NAMES = ('ImageDataBunch', 'get_transforms', 'imagenet_stats', 'ResizeMethod', 'get_image_files', 'cnn_learner', 'models',
+V1_NAMES = ('ImageDataBunch', 'glyphnet', 'get_transforms', 'imagenet_stats', 'ResizeMethod', 'get_image_files', 'cnn_learner', 'models',
             'error_rate', 'accuracy', 'ClassificationInterpretation', 'untar_data', 'URLs', 'Path')
 
 def _check_style(style:str) -> bool:

@@ -125,17 +125,26 @@ def cleaning(self:Course):
 
 @patch
 def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, metrics=('error_rate', 'accuracy')):
-    "Step 5: create the learner; `pretrained='auto'` uses ImageNet weights when they can be had, and says when not."
+    "Step 5: create the learner; `pretrained='auto'` uses ImageNet weights when they can be had, else the package's glyphnet."
     from vision_course.train import make_learner, pretrained_weights_available, learner_summary
     def make(arch, pretrained, seed, metrics):
         from fastai.torch_core import set_seed
         use = pretrained_weights_available(arch) if pretrained == 'auto' else bool(pretrained)
+        used = arch
+        if pretrained == 'auto' and not use and arch != 'glyphnet' and pretrained_weights_available('glyphnet'):
+            used, use = 'glyphnet', True  # offline: the package's own pretrained backbone, so that freezing still means something
+        weights = ('glyphs' if used == 'glyphnet' else 'imagenet') if use else 'random'
         set_seed(seed)
-        learn = make_learner(self.results['data'], arch, pretrained=use, metrics=tuple(metrics), path=self.workdir)
-        note = ("starts from ImageNet weights; the body is frozen, only the new head trains" if use else
-                "starts from random weights (no ImageNet weights here), so nothing is frozen" if pretrained == 'auto' else
-                "starts from random weights, as asked")
-        return dict(learn=learn, arch=arch, pretrained=use, note=note, metrics=tuple(metrics), **learner_summary(learn))
+        learn = make_learner(self.results['data'], used, pretrained=use, metrics=tuple(metrics), path=self.workdir)
+        note = {'imagenet': "starts from ImageNet weights; the body is frozen, only the new head trains",
+                'glyphs': (f"is glyphnet, this package's own small network pretrained on printed letters and digits, because "
+                           f"{arch}'s ImageNet weights cannot be had here (no network); " if used != arch else
+                           "starts from glyphnet's weights, pretrained on printed letters and digits; ")
+                          + "the body is frozen, only the new head trains",
+                'random': "starts from random weights (no pretrained weights here), so nothing is frozen" if pretrained == 'auto'
+                          else "starts from random weights, as asked"}[weights]
+        return dict(learn=learn, arch=used, asked=arch, pretrained=use, weights=weights, note=note, metrics=tuple(metrics),
+                    **learner_summary(learn))
     return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed, metrics=tuple(metrics))
 
 # %% ../nbs/06_course.ipynb #5a3f9134
@@ -229,7 +238,7 @@ def _freeze_as(learn, k:int):
 
 @patch
 def _stage1_freeze(self:Course) -> int:
-    "How stage 1 was trained: the body frozen (all groups but the head) with ImageNet weights, nothing frozen without."
+    "How stage 1 was trained: the body frozen (all groups but the head) with pretrained weights, nothing frozen without."
     from vision_course.train import _groups
     L = self.results['learner']
     return len(_groups(L['learn'])) - 1 if L.get('frozen') else 0

@@ -19,7 +19,7 @@ __all__ = ['ARCHS', 'METRICS', 'SUGGESTIONS', 'pretrained_weights_available', 'm
            'train', 'progress_text', 'save_stage', 'load_stage', 'find_lr', 'pick_slice', 'slice_rates']
 
 # %% ../nbs/04_train.ipynb #817cb73b
-ARCHS = ('resnet18', 'resnet34', 'resnet50')
+ARCHS = ('resnet18', 'resnet34', 'resnet50', 'glyphnet')  # glyphnet: the package's own backbone (see its notebook)
 METRICS = {'error_rate': error_rate, 'accuracy': accuracy}
 
 def _weights(arch:str):
@@ -27,8 +27,11 @@ def _weights(arch:str):
     return getattr(tvm, {'resnet18': 'ResNet18_Weights', 'resnet34': 'ResNet34_Weights', 'resnet50': 'ResNet50_Weights'}[arch]).DEFAULT
 
 def pretrained_weights_available(arch:str) -> bool:
-    "True if `arch`'s ImageNet weights are cached here, or the server to download them is reachable."
+    "True if `arch`'s pretrained weights can be had: ImageNet's cached here or their server reachable; glyphnet's shipped."
     import torch
+    if arch == 'glyphnet':
+        from vision_course.backbone import backbone_available
+        return backbone_available()
     url = _weights(arch).url
     if (Path(torch.hub.get_dir())/'checkpoints'/url.rsplit('/', 1)[-1]).exists(): return True
     return network_reachable('download.pytorch.org')
@@ -41,6 +44,9 @@ def make_learner(data, arch:str='resnet18', pretrained:bool=False, metrics=('err
                            "download them. Train without them (pretrained=False; `--pretrained no` on the command line), "
                            "or connect once so they can be downloaded and cached.")
     dls = getattr(data, 'dls', data)
+    if arch == 'glyphnet':
+        from vision_course.backbone import glyph_learner
+        return glyph_learner(dls, pretrained=bool(pretrained), path=path, metrics=[METRICS[m] for m in metrics])
     try:
         learn = vision_learner(dls, getattr(models, arch), pretrained=pretrained, path=path,
                                metrics=[METRICS[m] for m in metrics])

@@ -23,7 +23,8 @@ def _advice(env:dict) -> list[str]:
     else: out.append(f"A GPU ({env['device_name']}): larger images (224 px, as in the lessons) and resnet34 are fine.")
     if not env['network']:
         out.append("No network: use the bundled sample or your own folder. ImageNet weights cannot be downloaded, so "
-                   "the learner starts from random weights unless they are already on this machine.")
+                   "unless they are already on this machine the learner starts from glyphnet, this package's own small "
+                   "network pretrained on printed glyphs: transfer learning still works.")
     return out
 
 class ImportPanel(Panel):
@@ -95,10 +96,12 @@ TEACH = dict(
               "ones get blurry.",
         names=('fastai.vision.data.ImageDataLoaders.from_folder', 'fastai.vision.augment.aug_transforms')),
     learner=dict(
-        what="Join the data to a model: an architecture (resnet18, 34 or 50), where its weights start, and the metrics.",
+        what="Join the data to a model: an architecture (resnet18, 34 or 50, or the package's glyphnet), where its weights "
+             "start, and the metrics.",
         why="Starting from weights trained on ImageNet (transfer learning) needs far less data and time: the body is "
             "frozen and only the new head trains at first.",
-        wrong="No network means no ImageNet weights: the model starts from random weights and nothing is frozen. "
+        wrong="No network means no ImageNet weights: the model starts from glyphnet's (pretrained on printed glyphs, "
+              "shipped with the package) instead, or from random weights, and then nothing is frozen. "
               "A larger resnet needs more memory and time; start small.",
         names=('fastai.vision.learner.vision_learner', 'fastai.metrics.error_rate')),
     train=dict(

@@ -12,8 +12,8 @@ import ipywidgets as W
 from .base import Panel
 
 # %% auto #0
-__all__ = ['ARCH_CHOICES', 'WEIGHTS', 'METRIC_CHOICES', 'Arch', 'millions', 'layer_table', 'summary_line', 'table_html',
-           'explain_html', 'LearnerPanel', 'learner_panel']
+__all__ = ['ARCH_CHOICES', 'WEIGHTS', 'WEIGHT_NAMES', 'METRIC_CHOICES', 'Arch', 'millions', 'layer_table', 'summary_line',
+           'table_html', 'explain_html', 'LearnerPanel', 'learner_panel']
 
 # %% ../../nbs/15_ui_learner.ipynb #ad61a205
 class Arch(NamedTuple):
@@ -26,9 +26,12 @@ ARCH_CHOICES = (
     Arch('resnet34', "34 layers, about 21.8 M parameters: the lesson's choice, roughly twice the work of resnet18."),
     Arch('resnet50', "50 layers, about 25.6 M parameters in deeper blocks: often more accurate, but slower and it needs "
                      "much more memory (lower the batch size if it runs out)."),
+    Arch('glyphnet', "this package's own slim xresnet, 0.9 M parameters, pretrained offline on printed letters and digits: "
+                     "transfer learning without the network, quick on a laptop."),
 )
 
-WEIGHTS = (('ImageNet if available', 'auto'), ('ImageNet', True), ('Random (from scratch)', False))
+WEIGHTS = (('Pretrained if available', 'auto'), ('Pretrained', True), ('Random (from scratch)', False))
+WEIGHT_NAMES = dict(imagenet='ImageNet', glyphs='glyphnet (printed glyphs)', random='random')
 
 METRIC_CHOICES = (('error_rate', "the share of validation images it gets wrong"),
                   ('accuracy', "the share it gets right (1 − error rate)"))
@@ -63,7 +66,11 @@ def summary_line(res:dict) -> str:
     "The learner in one line: architecture, size, what trains, layer groups, starting weights."
     frozen = f"{millions(res['frozen'])} frozen" if res['frozen'] else "nothing frozen"
     return (f"{res['arch']} · {millions(res['parameters'])} parameters · {millions(res['trainable'])} trainable, {frozen} · "
-            f"{res['layer_groups']} layer groups · {'ImageNet' if res['pretrained'] else 'random'} weights")
+            f"{res['layer_groups']} layer groups · {WEIGHT_NAMES[_weights_of(res)]} weights")
+
+def _weights_of(res:dict) -> str:
+    "Where the learner's weights came from: 'imagenet', 'glyphs' or 'random'."
+    return res.get('weights') or ('imagenet' if res['pretrained'] else 'random')
 
 def table_html(rows:list[dict]) -> str:
     "The layer groups as a small HTML table."
@@ -81,10 +88,13 @@ def explain_html(res:dict, rows:list[dict], n_classes:int|None=None) -> str:
     head = rows[-1]['parameters'] if rows else 0
     outs = f"one output for each of your {n_classes} classes" if n_classes else "one output per class of your data"
     if res['pretrained']:
-        return (f"<p><b>Transfer learning.</b> This {res['arch']} starts from weights learned on ImageNet, over a million "
-                f"photos in a thousand classes. Its body already turns pixels into useful features: early layers react to "
-                f"edges and textures, later ones to parts and shapes. fastai removed ImageNet's last layer and put a fresh "
-                f"head on top, with {outs}; the head knows nothing yet.</p>"
+        learned = ("on ImageNet, over a million photos in a thousand classes" if _weights_of(res) == 'imagenet' else
+                   "by this package on printed letters, digits and signs drawn with many fonts (made offline, so transfer "
+                   "learning works without the network; ImageNet's weights need it)")
+        return (f"<p><b>Transfer learning.</b> This {res['arch']} starts from weights learned {learned}. Its body already "
+                f"turns pixels into useful features: early layers react to edges and strokes, later ones to parts and "
+                f"shapes. fastai removed the old last layer and put a fresh head on top, with {outs}; the head knows "
+                f"nothing yet.</p>"
                 f"<p><b>Freezing.</b> The body's {millions(res['frozen'])} parameters are frozen: the first training (step 6) "
                 f"leaves them as they are and adjusts the head's {millions(head)}, plus the body's batch norm layers. A "
                 f"random head would otherwise push large, meaningless corrections into the body and spoil what it "
@@ -113,8 +123,8 @@ class LearnerPanel(Panel):
         self.arch_about = W.HTML(layout=W.Layout(margin='0 0 .4em 8.5em'))
         self.weights = W.ToggleButtons(options=WEIGHTS, value='auto', description='Weights',
                                        style=dict(description_width='8em', button_width='12em'),
-                                       tooltips=["ImageNet's weights when they are here or can be downloaded, else random",
-                                                 "ImageNet's weights, or an error saying why they cannot be had",
+                                       tooltips=["ImageNet's weights when they are here or can be downloaded, else glyphnet's",
+                                                 "pretrained weights, or an error saying why they cannot be had",
                                                  "random weights: train everything from nothing"])
         self.metrics = {m: W.Checkbox(value=True, description=f"{m}: {about}", indent=False, layout=W.Layout(width='auto'))
                         for m, about in METRIC_CHOICES}
@@ -205,7 +215,7 @@ def _on_create(self:LearnerPanel, _=None):
         raise CourseError("Tick at least one metric (error_rate or accuracy): it is how you will see whether training helps.")
     self.create_button.disabled = True
     self._clear()
-    weights = {'auto': 'ImageNet weights if available', True: 'ImageNet weights', False: 'random weights'}[params['pretrained']]
+    weights = {'auto': 'pretrained weights if available', True: 'pretrained weights', False: 'random weights'}[params['pretrained']]
     self.say(f"Creating the learner ({params['arch']}, {weights})…")
     def work():
         try: return self._create(params)
@@ -233,7 +243,10 @@ def _show(self:LearnerPanel, res:dict, rows:list[dict], n_classes:int, asked=Non
     secs = self.course.seconds.get('learner')
     took = f" in {secs:.1f} s" if secs is not None else ''
     if asked == 'auto' and not res['pretrained']:
-        self.say(f"Learner ready{took}, with random weights: no ImageNet weights can be had here.", 'warn')
+        self.say(f"Learner ready{took}, with random weights: no pretrained weights can be had here.", 'warn')
+    elif asked == 'auto' and res.get('asked', res['arch']) != res['arch']:
+        self.say(f"Learner ready{took}: no ImageNet weights for {res['asked']} here (no network), so it is glyphnet, "
+                 "the package's own pretrained network.", 'warn')
     else: self.say(f"Learner ready{took}.", 'ok')
 
 def learner_panel(**kwargs) -> LearnerPanel:
