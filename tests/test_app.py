@@ -245,9 +245,15 @@ def test_interpret_app_matrix_cell_remedy_upload(interpret_server, tmp_path):
         matrix = page.locator('img.vc-confusion')
         matrix.wait_for(timeout=30_000)
         first = matrix.get_attribute('src')
-        pred = _dropdown(page, 'Predicted')
+        pred, actual = _dropdown(page, 'Predicted'), _dropdown(page, 'Actual')
+        before = pred.locator('option').all_inner_texts()
+        actual.select_option(label=actual.locator('option').all_inner_texts()[-1])  # the last class's row
+        for _ in range(100):  # the predicted menu shows the new row's counts
+            if pred.locator('option').all_inner_texts() != before: break
+            page.wait_for_timeout(200)
         options = pred.locator('option').all_inner_texts()
-        pick = next(o for o in reversed(options) if not o.endswith('(0)'))
+        now = pred.evaluate('e => e.options[e.selectedIndex].text')
+        pick = next(o for o in reversed(options) if not o.endswith('(0)') and o != now)  # another cell of the row, with images
         pred.select_option(label=pick)
         n = int(re.search(r'\((\d+)\)$', pick).group(1))
         page.wait_for_function("s => document.querySelector('img.vc-confusion').src !== s", arg=first, timeout=30_000)

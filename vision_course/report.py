@@ -139,7 +139,7 @@ def describe(course, step:str) -> str:
 def summary(course) -> dict:
     "The numbers of a run, as stored in `summary.json`."
     ft, tr = course.results.get('finetune'), course.results.get('train')
-    stage1 = tr['accuracy'] if tr else None
+    stage1 = ft['stage1_accuracy'] if ft else tr['accuracy'] if tr else None  # with a fine-tune, both from the same evaluation
     final = ft['final_accuracy'] if ft else stage1
     steps = [dict(name=s, title=TITLES[s], seconds=round(course.seconds[s], 2), result=describe(course, s))
              for s in STEPS if s in course.results]
