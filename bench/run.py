@@ -429,7 +429,7 @@ def render(results):
         b, st = raw['backbone'], results['backbone_setup']
         lo, hi = st['slice']
         plan = f"{st['epochs'][0]}+{st['epochs'][1]} epochs, {st['size']} px, bs {st['bs']}, seeds {st['seeds']}, {st['images']} digits"
-        lines += [f"| backbone_transfer_accuracy | {results['backbone_transfer_accuracy']:.4f} | ≥ 0.97 | glyphnet pretrained: head {st['epochs'][0]} epochs at {st['lr']:g}, then unfrozen {st['epochs'][1]} at slice({lo:g}, {hi:g}); {fmt(b['transfer'])}; {plan} |",
+        lines += [f"| backbone_transfer_accuracy | {results['backbone_transfer_accuracy']:.4f} | ≥ 0.97 | glyphnet pretrained: head {st['epochs'][0]} epoch{'s' * (st['epochs'][0] != 1)} at {st['lr']:g}, then unfrozen {st['epochs'][1]} at slice({lo:g}, {hi:g}); {fmt(b['transfer'])}; {plan} |",
                   f"| backbone_transfer_minus_scratch | {results['backbone_transfer_minus_scratch']:+.4f} | > 0 | the same network from random weights, {sum(st['epochs'])} epochs at {st['lr']:g}: {fmt(b['scratch'])} |",
                   f"| backbone_head_only_accuracy | {results['backbone_head_only_accuracy']:.4f} | (report) | body frozen, {sum(st['epochs'])} epochs at {st['lr']:g}: {fmt(b['head_only'])}; everything trained instead: {fmt(b['everything'])} |",
                   f"| backbone_head_speedup | {results['backbone_head_speedup']:.2f}× | > 1 | images/s training the head only {fmt(b['head_img_s'])} ÷ training everything {fmt(b['everything_img_s'])} |",
