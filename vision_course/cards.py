@@ -207,27 +207,37 @@ class Progress:
     def __init__(self, path=None):
         self.path = Path(path) if path else study_dir()/'progress.json'
         self.cards, self.sessions, self.problem = {}, [], None
-        self.cards, self.sessions = self._read()
+        self.reload()
 
-    def _read(self) -> tuple[dict, list]:
-        if not self.path.exists(): return {}, []
-        try:
-            data = json.loads(self.path.read_text(encoding='utf-8'))
-            if not isinstance(data, dict) or 'format' not in data: raise ValueError("it is not a progress file")
-            if data['format'] != FORMAT: raise ValueError(f"it has format {data['format']!r}, this version reads {FORMAT}")
-            cards, sessions = data.get('cards', {}), data.get('sessions', [])
-            if not isinstance(cards, dict) or not all(isinstance(r, dict) and 'due' in r and 'box' in r for r in cards.values()):
-                raise ValueError("its card records are damaged")
-            for r in cards.values(): _parse(r['due'])
-            return cards, list(sessions)
+    def _disk(self) -> tuple[dict, list]|None:
+        "The records and sessions in the file (None if there is none); `ValueError` if it is not a progress file we can read."
+        if not self.path.exists(): return None
+        try: data = json.loads(self.path.read_text(encoding='utf-8'))
         except OSError as e:
             raise StudyError(f"The study progress {self.path} cannot be read ({e.strerror or e}). Check its permissions.") from None
-        except (ValueError, TypeError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+        except UnicodeDecodeError as e: raise ValueError(f"it is not text ({e.reason})") from None
+        if not isinstance(data, dict) or 'format' not in data: raise ValueError("it is not a progress file")
+        if data['format'] != FORMAT: raise ValueError(f"it has format {data['format']!r}, this version reads {FORMAT}")
+        cards, sessions = data.get('cards', {}), data.get('sessions', [])
+        if not isinstance(cards, dict) or not isinstance(sessions, list) or not all(map(_valid, cards.values())):
+            raise ValueError("its card records are damaged")
+        return cards, sessions
+
+    def reload(self):
+        "Take in what the file holds now (a record reviewed later than the one in memory wins); a bad file is kept aside."
+        try: disk = self._disk()
+        except ValueError as e:  # JSONDecodeError is a ValueError
             aside = self.path.with_name(f"{self.path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}{self.path.suffix}")
             os.replace(self.path, aside)
             self.problem = (f"Your study progress ({self.path.name}) could not be read: {e}. It was kept as {aside.name} "
                             f"in {aside.parent}, and a new progress file was started.")
-            return {}, []
+            return
+        if disk is None: return
+        for k, r in disk[0].items():
+            mine = self.cards.get(k)
+            if mine is None or str(r.get('last', '')) > str(mine.get('last', '')): self.cards[k] = r
+        seen = {json.dumps(x, sort_keys=True) for x in self.sessions}
+        self.sessions = [x for x in disk[1] if json.dumps(x, sort_keys=True) not in seen][-200:] + self.sessions
 
     def get(self, card_id:str) -> dict|None: return self.cards.get(card_id)
 
@@ -243,20 +253,21 @@ class Progress:
 
     def save(self):
         "Merge with the file as it is now (the newest record of each card wins), then write it atomically."
-        if self.path.exists():
-            try: disk = json.loads(self.path.read_text(encoding='utf-8'))
-            except (OSError, ValueError): disk = None
-            if isinstance(disk, dict) and disk.get('format') == FORMAT and isinstance(disk.get('cards'), dict):
-                for k, r in disk['cards'].items():
-                    mine = self.cards.get(k)
-                    if isinstance(r, dict) and 'last' in r and (mine is None or str(r['last']) > str(mine.get('last', ''))): self.cards[k] = r
-                seen = {json.dumps(s, sort_keys=True) for s in self.sessions}
-                self.sessions = [s for s in disk.get('sessions', []) if json.dumps(s, sort_keys=True) not in seen][-200:] + self.sessions
+        self.reload()
         text = json.dumps(dict(format=FORMAT, cards=self.cards, sessions=self.sessions[-200:]), indent=1, sort_keys=True)
         def write(tmp):
             with open(tmp, 'w', encoding='utf-8') as f:
                 f.write(text); f.flush(); os.fsync(f.fileno())
-        atomic_write(self.path, write)
+        try: atomic_write(self.path, write)
+        except OSError as e:
+            raise StudyError(f"Your progress could not be saved to {self.path} ({e.strerror or e}): free some space or set "
+                             "VISION_COURSE_STUDY to a folder you can write to. The last grade is not saved.") from None
+
+def _valid(r) -> bool:
+    "Whether `r` is a card record this version can use: a box from 0 to 5 and a due date."
+    if not isinstance(r, dict) or not isinstance(r.get('box'), int) or not 0 <= r['box'] <= max(INTERVAL_DAYS): return False
+    try: _parse(r['due']); return True
+    except (KeyError, TypeError, ValueError): return False
 
 # %% ../nbs/07g_cards.ipynb #1df9d2b6
 def select(cards, topic:str|None=None, step:str|None=None) -> list:
@@ -270,6 +281,7 @@ class Study:
     def __init__(self, cards, progress:Progress, clock=utcnow, new_limit:int=20, limit:int|None=None):
         if not cards: raise StudyError("There are no cards to study in this selection: choose another deck, topic or step.")
         self.progress, self.clock, self.all = progress, clock, list(cards)
+        progress.reload()  # another session may have graded some of these since
         now = clock()
         seen = sorted((c for c in cards if progress.get(c.id) and is_due(progress.get(c.id), now)), key=lambda c: _parse(progress.get(c.id)['due']))
         new = [c for c in cards if progress.get(c.id) is None][:new_limit]
@@ -290,9 +302,11 @@ class Study:
         "Grade the current card (after `flip`), save its new record, and move on."
         if self.current is None: raise StudyError("No card left in this session.")
         if not self.shown: raise StudyError("Show the answer first, then say how well you knew it.")
-        card = self.queue.pop(0)
+        card = self.current
+        self.progress.reload()
         rec = schedule(self.progress.get(card.id), grade, self.clock())
-        self.progress.record(card.id, rec)
+        self.progress.record(card.id, rec)  # saved first: if that fails the card stays, answer shown, for another try
+        self.queue.pop(0)
         self.counts[grade] += 1; self.reviewed += 1; self.shown = False
         if grade == 'again': self.queue.append(card)
         if self.done: self.progress.log_session(self.summary())

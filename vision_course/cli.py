@@ -168,21 +168,26 @@ def check(path, labels:str='folders', bs:int=64, as_json:bool=False, limit:int=1
 def study(deck:str|None=None, topic:str|None=None, step:str|None=None, new:int=20, limit:int|None=None, export=None,
           list_decks:bool=False, progress=None, ask=input, say=print) -> int:
     "A flashcard session at the terminal (or `list_decks`, or `export` the chosen cards); returns the exit status."
-    from vision_course.cards import (Progress, Study, deck_names, load_deck, select, export_cards, terminal_study, is_due,
-                                     when, utcnow)
+    from vision_course.cards import (Progress, Study, DeckError, deck_names, load_deck, select, export_cards, terminal_study,
+                                     is_due, when, utcnow)
     prog = Progress(progress)
     if prog.problem: say(prog.problem)
+    def readable(names):  # with all decks, one that cannot be read is named and left out
+        for n in names:
+            try: yield n, load_deck(n)
+            except DeckError as e:
+                if deck: raise
+                say(f"{e} (left out)")
     if list_decks:
         now = utcnow()
-        for n in deck_names():
-            if n == 'api': say(f"{'api':<12} made from the installed fastai's and vision-course's documentation"); continue
-            d = load_deck(n)
+        if 'api' in deck_names(): say(f"{'api':<12} made from the installed fastai's and vision-course's documentation")
+        for n, d in readable([n for n in deck_names() if n != 'api']):
             due = sum(prog.get(c.id) is not None and is_due(prog.get(c.id), now) for c in d.cards)
             new_n = sum(prog.get(c.id) is None for c in d.cards)
             say(f"{n:<12} {len(d):>3} cards, {due} due, {new_n} new: {d.title}")
         return 0
     names = [deck] if deck else [n for n in deck_names() if n != 'api']
-    cards = select([c for n in names for c in load_deck(n).cards], topic, step)
+    cards = select([c for _, d in readable(names) for c in d.cards], topic, step)
     if export:
         out = export_cards(cards, export)
         say(f"{len(cards)} cards written to {out}" + (" (in Anki: File → Import)" if out.suffix != '.csv' else ''))

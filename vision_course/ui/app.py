@@ -510,8 +510,11 @@ def make_cards(self:Wizard):
         except Exception as e:
             self.error = e
             self.cards_out.value = f'<span style="color:#b00020">{html.escape(str(e))}</span>'
-        finally: self.cards_button.disabled = False
+        finally:
+            self.cards_button.disabled = False
+            if self.course._worker is threading.current_thread(): self.course._worker = None
     self._cards_thread = threading.Thread(target=work, daemon=True)
+    self.course._worker = self._cards_thread  # it may read the validation set again: the other panels wait
     self._cards_thread.start()
     return self._cards_thread
 

@@ -127,6 +127,7 @@ def _on_choice(self:StudyPanel, _=None):
 @patch
 def _count(self:StudyPanel):
     from vision_course.cards import is_due
+    self.progress.reload()  # the terminal or another tab may have graded cards since
     cards, now = self.cards(), self.clock()
     due = sum(is_due(self.progress.get(c.id), now) and self.progress.get(c.id) is not None for c in cards)
     new = sum(self.progress.get(c.id) is None for c in cards)
@@ -249,16 +250,28 @@ def _on_export(self:StudyPanel, _=None):
 
 @patch
 def _on_run_cards(self:StudyPanel, _=None):
-    from vision_course.cards import add_run_cards, MY_DECK, deck_names
-    if self.run_button.disabled or self.course is None: return
-    r = add_run_cards(self.course)
+    "Add cards about the course's run to `my-runs`, in the background (it may read the validation set again)."
+    from vision_course.cards import add_run_cards
+    if self.run_button.disabled or self.course is None or self.busy: return
+    self.run_button.disabled = True
+    self.run_out.value = '<i>Making the cards…</i>'
+    def work():
+        try: return add_run_cards(self.course)
+        finally: self.run_button.disabled = False
+    if not self.start(work, self._ran): self.run_button.disabled = False
+
+@patch
+def _ran(self:StudyPanel, r:dict):
+    from vision_course.cards import MY_DECK, deck_names
     self._decks.pop(MY_DECK, None)
-    opts = [('all decks', _ANY)] + [(n, n) for n in deck_names()]
-    if list(self.deck.options) != opts: self.deck.options = opts
+    opts, keep = [('all decks', _ANY)] + [(n, n) for n in deck_names()], self.deck.value
+    if list(self.deck.options) != opts:
+        self.deck.options = opts
+        self.deck.value = keep if keep in dict(opts).values() else _ANY
     added, updated = r['added'], f", {r['updated']} updated" if r['updated'] else ''
     self.run_out.value = (f'<p>{added} new card{"s" * (added != 1)} in your deck <b>{MY_DECK}</b>{updated} ({r["total"]} in all):</p>'
                           '<ul>' + ''.join(f'<li>{_md(c.front)}</li>' for c in r['cards']) + '</ul>')
-    self._on_choice()
+    self._count()
 
 # %% ../../nbs/20_ui_study.ipynb #effc5434
 class LookupPanel(Panel):
@@ -281,6 +294,7 @@ def _on_query(self:LookupPanel, _=None):
         from vision_course.docs import search, entry_html
         while True:
             q = self.query.value.strip()
+            if not q: return q, []
             out = []
             for e in search(q, limit=6):  # reading the first entry imports fastai: a few seconds, in this thread
                 try: out.append(entry_html(e))
@@ -289,6 +303,7 @@ def _on_query(self:LookupPanel, _=None):
     def done(res):
         q, hits = res
         self.results.value = ''.join(hits)
+        if not q: return self.say('')
         self.say(f"{len(hits)} match{'es' * (len(hits) != 1)} for '{q}'." if hits else
                  f"Nothing found for '{q}'. Try part of the name, e.g. 'learner' or 'cycle'.", 'ok' if hits else 'warn')
     self.start(work, done)
