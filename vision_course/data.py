@@ -18,10 +18,10 @@ from .env import network_reachable
 from .sample import sample_path
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder', 'Source',
-           'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
-           'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'item_x', 'Data', 'batch_augment',
-           'build_dataloaders']
+__all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'MEMORY_BUDGET_MB', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder',
+           'Source', 'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
+           'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'item_x', 'memory_mb', 'Data',
+           'batch_augment', 'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -214,6 +214,13 @@ def item_x(item):
     "The image part of an item: the first element of a `(file, label)` pair, or the item itself (a file or an image to predict)."
     return item[0] if isinstance(item, (tuple, list)) else item
 
+# %% ../nbs/03_data.ipynb #685eb4ca
+MEMORY_BUDGET_MB = 512
+
+def memory_mb(n_items:int, size:int) -> float:
+    "Megabytes that `n_items` prepared RGB images of `size` × `size` take in memory (`uint8`)."
+    return n_items * 3 * size * size / 2**20
+
 # %% ../nbs/03_data.ipynb #1247fd07
 @dataclass
 class Data:
@@ -230,6 +237,7 @@ class Data:
     oversample: dict = field(default_factory=dict)
     labelled: object = field(default=None, repr=False)  # the labelled images it was built from (remedies rebuild from them)
     cleaning: dict | None = None  # what the cleaning list changed, when one was applied
+    memory: bool = False  # batches from images prepared once and kept in memory (`MemoryDL`), not from the files each epoch
 
 RESIZE_METHODS = ('crop', 'squish', 'pad')
 AUGMENTS = ('off', 'light', 'default', 'strong')
@@ -249,8 +257,9 @@ def batch_augment(level='default', flip:bool=True) -> list:
 SPLITS = ('auto', 'random', 'fixed')
 
 def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
-                      flip:bool=True, method:str='crop', split:str='auto', oversample:dict|None=None, num_workers:int=0, device=None) -> Data:
-    "Step 4: split (`split`: auto, random or fixed), resize (`method`: crop, squish or pad), augment and batch `lab`."
+                      flip:bool=True, method:str='crop', split:str='auto', oversample:dict|None=None, num_workers:int=0, device=None,
+                      memory='auto') -> Data:
+    "Step 4: split (`split`: auto, random or fixed), resize (`method`: crop, squish or pad), augment and batch `lab`; `memory`: see `MemoryDL`."
     from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, IndexSplitter, ItemGetter, Resize,
                                    IntToFloatTensor, set_seed)
     if method not in RESIZE_METHODS: raise DataError(f"Resize method {method!r} is not one of {', '.join(RESIZE_METHODS)}.")
@@ -281,11 +290,15 @@ def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2
         items, is_valid = items + extra, np.concatenate([is_valid, np.zeros(len(extra), bool)])
         n_train += len(extra)
         warnings.append(f"oversampling: {len(extra)} extra copies of training images of {', '.join(map(str, oversample))}")
+    if memory not in ('auto', True, False): raise DataError(f"memory={memory!r}: use 'auto', True or False.")
+    in_memory = memory is True or (memory == 'auto' and memory_mb(len(items), size) <= MEMORY_BUDGET_MB)
+    if in_memory: num_workers = 0  # batches are made by indexing a tensor: worker processes would only copy it
+    from vision_course.memory import MemoryDL
     dblock = DataBlock(blocks=(TransformBlock(open_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=lab.classes)),
                        get_x=item_x, get_y=ItemGetter(1),
                        splitter=IndexSplitter(np.flatnonzero(is_valid).tolist()), item_tfms=Resize(size, method=method),
-                       batch_tfms=aug or None)
+                       batch_tfms=aug or None, dl_type=MemoryDL if in_memory else None)
     set_seed(seed)
     dls = dblock.dataloaders(items, bs=bs, num_workers=num_workers, device=device)
     return Data(dls, list(dls.vocab), n_train, n_valid, bs, size, warnings, method,
-                {True: 'default', False: 'off', None: 'off'}.get(augment, augment), dict(oversample or {}), lab)
+                {True: 'default', False: 'off', None: 'off'}.get(augment, augment), dict(oversample or {}), lab, memory=in_memory)

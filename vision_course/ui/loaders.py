@@ -186,13 +186,17 @@ def _fmt(v): return '(' + ', '.join(f'{x:.3f}' for x in v) + ')'
 
 @patch
 def _show(self:LoadersPanel, data, figs):
+    from vision_course.data import memory_mb
     e = html.escape
     warn = ''.join(f'<li style="color:#9a6700">{e(w)}</li>' for w in data.warnings)
     stats = figs['stats']
     vocab = ', '.join(f'{i}&nbsp;→&nbsp;<b>{e(str(c))}</b>' for i, c in enumerate(data.classes))
     self.info.value = (
         f"<p><b>{data.n_train:,}</b> training and <b>{data.n_valid:,}</b> validation images, batches of <b>{data.bs}</b>, "
-        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {e(data.augment)}.</p>"
+        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {e(data.augment)}. "
+        + (f"The images were prepared once and stay in memory ({memory_mb(data.n_train + data.n_valid, data.size):.0f} MB), "
+           "so the epochs do not open the files again." if data.memory else
+           "The images are read from the files in every epoch (prepared, they would not fit the memory budget).") + "</p>"
         + (f'<ul style="margin:0">{warn}</ul>' if warn else '')
         + f"<p><b>Vocabulary</b> (the model's output number → class): {vocab}</p>"
         f"<p><b>Normalisation.</b> This batch, per channel: mean {_fmt(stats['mean'])}, std {_fmt(stats['std'])}. "
