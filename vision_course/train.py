@@ -15,8 +15,44 @@ from .core import CourseError, DataError, OfflineError, Events, atomic_write, at
 from .env import network_reachable
 
 # %% auto #0
-__all__ = ['ARCHS', 'METRICS', 'SUGGESTIONS', 'pretrained_weights_available', 'make_learner', 'learner_summary', 'EventCallback',
-           'train', 'progress_text', 'save_stage', 'load_stage', 'find_lr', 'pick_slice', 'slice_rates']
+__all__ = ['ARCHS', 'METRICS', 'SUGGESTIONS', 'FastAdam', 'pretrained_weights_available', 'make_learner', 'learner_summary',
+           'EventCallback', 'train', 'progress_text', 'save_stage', 'load_stage', 'find_lr', 'pick_slice',
+           'slice_rates']
+
+# %% ../nbs/04_train.ipynb #c46112ef
+from fastai.optimizer import Optimizer, weight_decay, average_grad, average_sqr_grad, step_stat, adam_step
+from functools import partial
+
+class FastAdam(Optimizer):
+    "fastai's `Adam` (decoupled weight decay) with its update in torch's foreach kernels and gradients dropped by `zero_grad`."
+    def __init__(self, params, lr, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0.01):
+        # fastai's callbacks are kept as `cbs` (and give the defaults), but `step` does their work itself
+        super().__init__(params, [weight_decay, partial(average_grad, dampening=True), average_sqr_grad, step_stat, adam_step],
+                         lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+
+    def step(self, closure=None):
+        import torch
+        if closure is not None: raise NotImplementedError("fastai optimizers do not support closure")
+        groups = {}  # tensors updated together: same hyper-parameters, same step count, same weight decay
+        for p, pg, state, hyper in self.all_params(with_grad=True):
+            if 'grad_avg' not in state: state.update(grad_avg=torch.zeros_like(p), sqr_avg=torch.zeros_like(p), step=0)
+            state['step'] += 1
+            self.state[p] = state
+            key = (id(hyper), state['step'], state.get('do_wd', True))
+            groups.setdefault(key, (hyper, []))[1].append((p, state))
+        for (_, step, do_wd), (h, ps) in groups.items():
+            lr, mom, sqr_mom = h['lr'], h['mom'], h['sqr_mom']
+            params, grads = [p.data for p, _ in ps], [p.grad.data for p, _ in ps]
+            avg, sqr = [s['grad_avg'] for _, s in ps], [s['sqr_avg'] for _, s in ps]
+            if do_wd and h['wd'] != 0: torch._foreach_mul_(params, 1 - lr * h['wd'])
+            torch._foreach_mul_(avg, mom); torch._foreach_add_(avg, grads, alpha=1 - mom)
+            torch._foreach_mul_(sqr, sqr_mom); torch._foreach_addcmul_(sqr, grads, grads, value=1 - sqr_mom)
+            denom = torch._foreach_div(sqr, 1 - sqr_mom ** step)
+            torch._foreach_sqrt_(denom); torch._foreach_add_(denom, h['eps'])
+            torch._foreach_addcdiv_(params, avg, denom, value=-lr / (1 - mom ** step))
+
+    def zero_grad(self):
+        for p, *_ in self.all_params(with_grad=True): p.grad = None
 
 # %% ../nbs/04_train.ipynb #817cb73b
 ARCHS = ('resnet18', 'resnet34', 'resnet50', 'glyphnet')  # glyphnet: the package's own backbone (see its notebook)
@@ -37,7 +73,7 @@ def pretrained_weights_available(arch:str) -> bool:
     return network_reachable('download.pytorch.org')
 
 def make_learner(data, arch:str='resnet18', pretrained:bool=False, metrics=('error_rate', 'accuracy'), path=None):
-    "Step 5: a fastai `vision_learner` over `data` with `arch`; saves go to `path/models`."
+    "Step 5: a fastai `vision_learner` over `data` with `arch`, trained with `FastAdam`; saves go to `path/models`."
     if arch not in ARCHS: raise CourseError(f"Unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}.")
     if pretrained and not pretrained_weights_available(arch):
         raise OfflineError(f"The ImageNet weights for {arch} are not on this machine and the network cannot be reached to "
@@ -46,10 +82,10 @@ def make_learner(data, arch:str='resnet18', pretrained:bool=False, metrics=('err
     dls = getattr(data, 'dls', data)
     if arch == 'glyphnet':
         from vision_course.backbone import glyph_learner
-        return glyph_learner(dls, pretrained=bool(pretrained), path=path, metrics=[METRICS[m] for m in metrics])
+        return glyph_learner(dls, pretrained=bool(pretrained), path=path, metrics=[METRICS[m] for m in metrics], opt_func=FastAdam)
     try:
         learn = vision_learner(dls, getattr(models, arch), pretrained=pretrained, path=path,
-                               metrics=[METRICS[m] for m in metrics])
+                               metrics=[METRICS[m] for m in metrics], opt_func=FastAdam)
     except OSError as e:
         if pretrained: raise OfflineError(f"Downloading the ImageNet weights for {arch} failed ({e}). Try again, or use pretrained=False.") from None
         raise
