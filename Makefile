@@ -50,7 +50,7 @@ check-sync: setup
 test: setup browser check-sync
 	@rm -rf .test-tmp && mkdir -p .test-tmp
 	# one torch thread per notebook: two notebooks with two spinning OpenMP threads each on two cores run ~6x slower
-	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
+	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing
 	TMPDIR=$(CURDIR)/.test-tmp $(BIN)/python -m pytest -q tests
 	@rm -rf .test-tmp
 
