@@ -128,7 +128,9 @@ def test_train_app_live_plot_and_stop(train_server):
         _to_learner(page)
         epochs = _slider(page, 'Epochs')
         epochs.focus()
-        for _ in range(6): epochs.press('ArrowRight')  # 4 epochs up to 10: still training when Stop is pressed, even on a busy machine
+        # 4 epochs up to the slider's 30: still training when Stop is pressed (glyphnet's head alone, from batches in memory,
+        # does 10 epochs of the sample in seconds)
+        for _ in range(26): epochs.press('ArrowRight')
         page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
         # the live plot is an Image widget, shown at its first drawing; each redraw gives its <img> a new source
         plot = page.locator('img.vc-live-plot')
