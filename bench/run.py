@@ -1,10 +1,11 @@
 """`make bench`: measure vision-course side by side with plain fastai; writes bench/results.json and bench/RESULTS.md.
 
 This is the first benchmark of the benchmark issue (the others join it there):
-- train_vs_fastai: images/s of the engine's `train` (events on, a subscriber drawing nothing) / plain fastai
-  `fit_one_cycle` with no callbacks; same data, model, size, batch size, epochs; interleaved, median of >= 3, warm-up first.
-- live_view_vs_fastai: the same, with the training panel's `LiveView` subscribed (bars, throttled plot, epoch table);
-  live_view_draw_share: the time its redraws took / the training time, counted inside the run.
+- train_vs_fastai: images/s of the engine's `train` with the training panel's `LiveView` subscribed (bars, throttled
+  plot, epoch table) / plain fastai `fit_one_cycle` with no callbacks; same images, model, size, batch size, epochs;
+  median of >= 3 rounds after a warm-up round, the trainings of a round taking turns batch by batch (`Turns`).
+  engine_vs_fastai: the same with events on and a subscriber drawing nothing. live_view_draw_share: the time the live
+  view's redraws took / its training time, counted inside the run.
 - train_vs_bare: the engine's images/s / a hand-written PyTorch loop over the same prepared uint8 tensors (`bare_loop`);
   files_vs_bare and memory_vs_files show what the in-memory batches (`vision_course.memory.MemoryDL`) change.
 - lr_find_first_point_s: seconds from pressing the finder button to the first point on its live plot (`find_lr` in a
@@ -25,7 +26,7 @@ This is the first benchmark of the benchmark issue (the others join it there):
   with the other one, so that the setting's choice can be checked.
 Set QUICK=1 for a run of about three minutes (shorter trainings and finder runs, no demo).
 """
-import datetime, functools, json, os, platform, statistics, subprocess, sys, tempfile, time
+import datetime, functools, json, os, platform, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,17 +44,40 @@ def import_seconds(module):
     return times
 
 
-def v1_import_pair(reps=7, warm=True):
-    "Seconds for `from vision_course.v1 import *` and `from fastai.vision.all import *`, each in a fresh interpreter, interleaved."
-    code = "import time; t=time.perf_counter(); from {} import *; print(time.perf_counter()-t)"
-    run = lambda m: float(subprocess.run([sys.executable, '-W', 'ignore', '-c', code.format(m)], capture_output=True, text=True,
-                                         check=True).stdout.split()[-1])
-    if warm: run('fastai.vision.all'); run('vision_course.v1')  # warm-up: the files in the page cache
-    out = dict(v1=[], fastai=[])
+def v1_import_pair(reps=5, separate=3, warm=True):
+    """`from vision_course.v1 import *` against `from fastai.vision.all import *`, in fresh interpreters. The v1 layer's
+    import is fastai's (its first line) plus a remainder (our modules and its own): each of `reps` fresh interpreters
+    times `from fastai.vision.all import *`, then `from vision_course.v1 import *`, the remainder; the ratio is
+    (fastai + remainder) / fastai. As a cross-check, `separate` pairs of one interpreter for each import, run at the same
+    time, each pinned to a core of its own (cores swapped every pair; one after the other with one core): a fresh
+    interpreter's import time drifts by ±15% on this shared machine, several times the remainder."""
+    both = ("import time; t=time.perf_counter(); from fastai.vision.all import *; a=time.perf_counter()-t; "
+            "t=time.perf_counter(); from vision_course.v1 import *; print(a, time.perf_counter()-t)")
+    one = "import time; t=time.perf_counter(); from {} import *; print(time.perf_counter()-t)"
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else []
+    def start(code, core=None):
+        pin = (lambda: os.sched_setaffinity(0, {core})) if core is not None else None
+        return subprocess.Popen([sys.executable, '-W', 'ignore', '-c', code], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, preexec_fn=pin)
+    def seconds(p):
+        out, err = p.communicate()
+        if p.returncode: raise RuntimeError(f'import failed: {err[-2000:]}')
+        return [float(x) for x in out.split()[-2:]] if ' ' in out.strip() else float(out.split()[-1])
+    def pair(i):
+        if len(cores) >= 2:
+            a, b = (cores[0], cores[1]) if i % 2 == 0 else (cores[1], cores[0])
+            pf, pv = start(one.format('fastai.vision.all'), a), start(one.format('vision_course.v1'), b)
+            return seconds(pf), seconds(pv)
+        return seconds(start(one.format('fastai.vision.all'))), seconds(start(one.format('vision_course.v1')))
+    if warm: seconds(start(both))  # warm-up: the files in the page cache
+    out = dict(fastai=[], remainder=[], separate_fastai=[], separate_v1=[], parallel=len(cores) >= 2)
     for _ in range(reps):
-        out['fastai'].append(run('fastai.vision.all'))
-        out['v1'].append(run('vision_course.v1'))
-    out['ratio'] = [a / b for a, b in zip(out['v1'], out['fastai'])]
+        f, r = seconds(start(both)); out['fastai'].append(f); out['remainder'].append(r)
+    out['v1'] = [f + r for f, r in zip(out['fastai'], out['remainder'])]
+    out['ratio'] = [v / f for v, f in zip(out['v1'], out['fastai'])]
+    for i in range(separate):
+        f, v = pair(i); out['separate_fastai'].append(f); out['separate_v1'].append(v)
+    out['separate_ratio'] = [v / f for v, f in zip(out['separate_v1'], out['separate_fastai'])]
     return out
 
 
@@ -91,10 +115,12 @@ def backbone_transfer(seeds=(0, 1, 2), epochs=(1, 1), lr=3e-2):
 
 
 @functools.cache
-def sample_learner(memory=True):
+def sample_learner(memory=True, copy=0):
     """The sample digits at 32 px, bs 64, no flips, the default batch augmentation (what the apps use), and a function
     giving a fresh resnet18 learner (from scratch, seed 0) on them. `memory`: the engine's in-memory batches or, as plain
-    fastai does it, the files opened again in every epoch. It keeps every second image (QUICK: every sixth)."""
+    fastai does it, the files opened again in every epoch. It keeps every second image (QUICK: every sixth). `copy`:
+    loaders of their own (the same images), for trainings that take turns: a fastai `DataLoader` is not meant to be
+    gone through by two loops at once."""
     from fastai.vision.all import vision_learner, resnet18, error_rate, accuracy, set_seed
     from vision_course.data import get_source, label_from_folders, build_dataloaders, Labelled
     lab = label_from_folders(get_source('sample'))
@@ -112,81 +138,134 @@ def sample_learner(memory=True):
     return data, learner
 
 
-def bare_loop(data, model, epochs, lr=3e-3):
-    """Images/s of a hand-written PyTorch loop: the loaders' prepared uint8 tensors (decoded and resized beforehand),
-    scaled and normalised per batch as fastai does, no augmentation (the engine augments every batch: the comparison is
-    strict), `model` trained with torch's AdamW (fastai's defaults: betas 0.9/0.99, eps 1e-5, weight decay 0.01 except on
-    norms and biases) under torch's OneCycleLR set as `fit_one_cycle` (25% warm-up, cosine, lr/25 to lr to lr/1e5,
-    momentum 0.95-0.85-0.95), then the validation set's loss and accuracy after each epoch, as the engine reports them."""
+def bare_loop(data, model, epochs, lr=3e-3, step=lambda: None):
+    """A hand-written PyTorch loop: the loaders' prepared uint8 tensors (decoded and resized beforehand), scaled and
+    normalised per batch as fastai does, no augmentation (the engine augments every batch: the comparison is strict),
+    `model` trained with torch's AdamW in its fused kernel, the fastest it has on a CPU and the one `FastAdam` uses
+    (fastai's defaults: betas 0.9/0.99, eps 1e-5, weight decay 0.01 except on norms and biases) under torch's OneCycleLR set as `fit_one_cycle` (25% warm-up, cosine, lr/25 to lr to lr/1e5, momentum
+    0.95-0.85-0.95), then the validation set's loss and accuracy after each epoch, as the engine reports them.
+    `step()` is called after every batch (training and validation), where fastai calls `after_batch`."""
     import torch, torch.nn.functional as F
     from fastai.vision.all import imagenet_stats
     (_, X), (_, Y) = data.dls.train.prepared(); (_, XV), (_, YV) = data.dls.valid.prepared()
     mean, std = (torch.tensor(s).view(1, 3, 1, 1) * 255 for s in imagenet_stats)
     decay = [p for p in model.parameters() if p.ndim > 1]; plain = [p for p in model.parameters() if p.ndim <= 1]
     opt = torch.optim.AdamW([dict(params=decay), dict(params=plain, weight_decay=0.)], lr=lr, betas=(0.9, 0.99), eps=1e-5,
-                            weight_decay=0.01, foreach=True)
+                            weight_decay=0.01, fused=True)
     bs = data.bs; steps = len(X) // bs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * steps, pct_start=0.25, div_factor=25.,
                                                 final_div_factor=1e5 / 25, base_momentum=0.85, max_momentum=0.95)
-    t = time.perf_counter()
     for _ in range(epochs):
         model.train()
         for idx in torch.randperm(len(X))[:steps * bs].view(steps, bs):
             loss = F.cross_entropy(model((X[idx].float() - mean) / std), Y[idx])
             loss.backward(); opt.step(); opt.zero_grad(set_to_none=True); sched.step()
+            step()
         model.eval(); total, right = 0., 0
         with torch.no_grad():
             for i in range(0, len(XV), bs):
                 out = model((XV[i:i + bs].float() - mean) / std)
                 total += float(F.cross_entropy(out, YV[i:i + bs], reduction='sum')); right += int((out.argmax(1) == YV[i:i + bs]).sum())
-    return data.n_train * epochs / (time.perf_counter() - t)
+                step()
+
+
+class Turns:
+    """Trainings run side by side in threads that take turns one batch at a time, in a ring: a slow spell of this
+    shared machine (batch times here drift by ±30% over tens of seconds) falls on all of them alike, where trainings run
+    one after another each meet a different spell. Only the thread holding the turn computes, so each has the machine's
+    cores to itself as when it runs alone; its own time is its wall time less its waits for the turn."""
+    def __init__(self, names):
+        self.ring, self.current, self.waited = list(names), names[0], {n: 0.0 for n in names}
+        self.cond = threading.Condition()
+
+    def clock(self, name):
+        "A clock for `name`'s thread that stands still while it waits (for the live view's throttle)."
+        return lambda: time.perf_counter() - self.waited[name]
+
+    def take(self, name):
+        t = time.perf_counter()
+        with self.cond: self.cond.wait_for(lambda: self.current == name)
+        self.waited[name] += time.perf_counter() - t
+
+    def _give(self, name, leave=False):
+        with self.cond:
+            i = self.ring.index(name)
+            if leave: self.ring.remove(name)
+            self.current = self.ring[(i if leave else i + 1) % len(self.ring)] if self.ring else None
+            self.cond.notify_all()
+
+    def step(self, name): self._give(name); self.take(name)
+
+    def run(self, jobs):
+        "`jobs`: name -> fn(step), each called in its own thread and calling `step()` after every batch; own seconds per name."
+        out, errors = {}, []
+        def work(name, fn):
+            t0 = time.perf_counter(); self.take(name)
+            try: fn(lambda: self.step(name)); out[name] = time.perf_counter() - t0 - self.waited[name]
+            except BaseException as e: errors.append(e)
+            finally: self._give(name, leave=True)
+        threads = [threading.Thread(target=work, args=(name, jobs[name]), daemon=True) for name in self.ring]
+        for th in threads: th.start()
+        for th in threads: th.join()
+        if errors: raise errors[0]
+        return out
 
 
 def train_pair():
-    """Images/s, interleaved, of: plain fastai `fit_one_cycle` (no callbacks), the engine's `train` (events on, a subscriber
-    drawing nothing), the engine with the training panel's live view, a bare PyTorch loop, and the engine reading the
-    files in every epoch (the loaders plain fastai builds). All on the same images, size, batch size, model and schedule."""
+    """Images/s of plain fastai `fit_one_cycle` (no callbacks), the engine's `train` with the training panel's live view
+    (the issue's train_vs_fastai), the engine with events and a subscriber drawing nothing, a bare PyTorch loop, and the
+    engine reading the files in every epoch (the loaders plain fastai builds): all on the same images, size, batch size,
+    model and schedule, each with loaders of its own, run by `Turns` (one batch each in turn); a warm-up round first,
+    then 5 rounds (QUICK: 3), the ring's order turned by one each round."""
     import torch
+    from fastai.vision.all import Callback
     from vision_course.core import Events
     from vision_course.train import train
-    data, learner = sample_learner(True)
-    files, files_learner = sample_learner(False)
+    from vision_course.ui.train import LiveView
+    names = ('fastai', 'live', 'engine', 'bare', 'files')
+    loaders = {name: sample_learner(name != 'files', copy=i) for i, name in enumerate(names)}
+    data = loaders['engine'][0]
     t = time.perf_counter(); data.dls.train.prepared(); data.dls.valid.prepared(); prepare_s = time.perf_counter() - t
+    for name, (d, _) in loaders.items():
+        if d.memory: d.dls.train.prepared(); d.dls.valid.prepared()
     epochs = 1
     n = data.n_train * epochs
 
-    def plain():
-        learn = learner(engine=False); t = time.perf_counter()
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 3e-3)
-        return n / (time.perf_counter() - t)
-
-    def engine(make=learner):
-        learn = make(); ev = Events(); ev.subscribe(lambda e: None)
-        t = time.perf_counter(); train(learn, epochs, 3e-3, events=ev)
-        return n / (time.perf_counter() - t)
-
-    def from_files(): return engine(files_learner)
-    def bare(): return bare_loop(data, learner(engine=False).model, epochs)
+    class Turn(Callback):
+        order = 1000  # after every other callback: all of a batch's work, the live view's redraws too, is inside the turn
+        def __init__(self, step): self.step = step
+        def after_batch(self): self.step()
 
     draws = []
-    def live():
-        "The training panel's live view (progress bars, throttled plot, epoch table) as a real widget, no front-end."
-        from vision_course.ui.train import LiveView
-        learn = learner(); ev = Events(); view = LiveView(); ev.subscribe(view.handle)
-        view.sink.prepare()  # the panel builds its figure when it is shown, before any training
-        t = time.perf_counter(); train(learn, epochs, 3e-3, events=ev); secs = time.perf_counter() - t
+    def round_(turns):
+        "One round: each configuration of the ring trains once, taking turns; images/s of each."
+        def fit(learn, go):
+            def job(step):
+                learn.add_cb(Turn(step))
+                go(learn)
+            return job
+        def plain(learn):
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, 3e-3)
+        def engine(learn):
+            ev = Events(); ev.subscribe(lambda e: None); train(learn, epochs, 3e-3, events=ev)
+        view = LiveView()  # a real widget, no front-end; its figure is built before training, as the panel does
+        view.sink.prepare(); view.sink.throttle.clock = turns.clock('live')
+        def bare(model): return lambda step: bare_loop(loaders['bare'][0], model, epochs, step=step)
+        def live(learn):
+            ev = Events(); ev.subscribe(view.handle); train(learn, epochs, 3e-3, events=ev)
+        make = dict(fastai=lambda: fit(loaders['fastai'][1](engine=False), plain),
+                    live=lambda: fit(loaders['live'][1](), live), engine=lambda: fit(loaders['engine'][1](), engine),
+                    bare=lambda: bare(loaders['bare'][1](engine=False).model),
+                    files=lambda: fit(loaders['files'][1](), engine))
+        secs = turns.run({name: make[name]() for name in turns.ring})
         th = view.sink.throttle
-        draws.append(dict(redraws=th.draws, draw_s=th.spent, share=th.spent / secs, ms_per_draw=1000 * th.spent / max(th.draws, 1)))
-        return n / secs
+        if 'live' in secs: draws.append(dict(redraws=th.draws, draw_s=th.spent, share=th.spent / secs['live'], ms_per_draw=1000 * th.spent / max(th.draws, 1)))
+        return {k: n / s for k, s in secs.items()}
 
-    order = [('fastai', plain), ('engine', engine), ('live', live), ('bare', bare), ('files', from_files)]
-    for fn in (engine, from_files, live): fn()  # warm-up: torch, both data paths and the live view's figure (fastai and bare share them)
-    draws.clear()
-    res = {k: [] for k, _ in order}
-    # 5 short repetitions rather than 3 long ones: on this shared machine two runs of the same fit differ by up to 30%
+    round_(Turns(('engine', 'files', 'bare')))  # warm-up: torch's kernels, both data paths, the bare loop's tensors
+    res = {k: [] for k in names}
     for i in range(5 if not QUICK else REPS):
-        for name, fn in order[i % len(order):] + order[:i % len(order)]:  # a different one goes first each time
-            res[name].append(fn())
+        for k, v in round_(Turns(names[i % len(names):] + names[:i % len(names)])).items(): res[k].append(v)
     return res, dict(images=data.n_train, epochs=epochs, size=32, bs=64, threads=torch.get_num_threads(), draws=draws,
                      prepare_s=prepare_s, memory_mb=float(sum(c.numel() for dl in (data.dls.train, data.dls.valid)
                                                               for _, c in dl.prepared()) / 2**20))
@@ -225,7 +304,7 @@ def lr_find_pair():
     from vision_course.train import find_lr
     data, learner = sample_learner()
     learn = learner()  # find_lr restores weights, optimiser, recorder and RNG: every run starts from the same learner
-    num_it = 8 if QUICK else 100  # QUICK: 6 runs of 40 steps take 2 minutes on 2 cores (0.45 s a step), of 20 steps a minute
+    num_it = 8 if QUICK else 40  # the training panel's finder: 40 steps
 
     def run(live, first_only=False):
         "One press of the finder button; `first_only` stops the finder once the first point is drawn."
@@ -407,12 +486,12 @@ def main():
     results['import_s'] = {m: statistics.median(v) for m, v in imp.items()}
     rates, setup = timed('train', train_pair)
     # after training, which read fastai's files: they are in the page cache, so no warm-up pair (8 fresh imports: not in QUICK)
-    v1 = None if QUICK else timed('v1_import', v1_import_pair, reps=3, warm=False)
+    v1 = None if QUICK else timed('v1_import', v1_import_pair, warm=False)
     if v1: results['v1_import_ratio'] = statistics.median(v1['ratio'])
-    ratio = [e / f for e, f in zip(rates['engine'], rates['fastai'])]
+    ratio = [l / f for l, f in zip(rates['live'], rates['fastai'])]  # the issue's: the engine with the live view attached
     results['train_vs_fastai'] = statistics.median(ratio)
-    live_ratio = [l / f for l, f in zip(rates['live'], rates['fastai'])]
-    results['live_view_vs_fastai'] = statistics.median(live_ratio)
+    engine_ratio = [e / f for e, f in zip(rates['engine'], rates['fastai'])]
+    results['engine_vs_fastai'] = statistics.median(engine_ratio)
     results['live_view_draw_share'] = statistics.median(d['share'] for d in setup['draws'])
     bare_ratio = [e / b for e, b in zip(rates['engine'], rates['bare'])]
     results['train_vs_bare'] = statistics.median(bare_ratio)
@@ -455,7 +534,7 @@ def main():
     if not QUICK and 'backbone_longer' in old:  # context with twice the epochs: measured by `--only-backbone`, carried over
         results['backbone_longer'] = old['backbone_longer']
         results['backbone_longer_date'] = old.get('backbone_longer_date') or old.get('backbone_date') or old.get('date')
-    results['raw'] = dict(import_s=imp, v1_import=v1, train_images_per_s=rates, train_ratio=ratio, live_ratio=live_ratio,
+    results['raw'] = dict(import_s=imp, v1_import=v1, train_images_per_s=rates, train_ratio=ratio, engine_ratio=engine_ratio,
                           bare_ratio=bare_ratio, files_ratio=files_ratio, memory_ratio=mem_ratio, regex_preview_ms=rp,
                           load_images_per_s=lp, load_ratio=load_ratio, lr_find=lf, first_paint=fp)
     (HERE/'results.json').write_text(json.dumps(results, indent=1) + '\n')
@@ -463,7 +542,7 @@ def main():
 
 
 GOALS = dict(train_vs_fastai=('>=', 0.97), train_vs_bare=('>=', 0.9), peak_rss_mb=('<=', 2000), rss_growth_20_runs=('<=', 0.10),
-             label_preview_100k_ms=('<', 200), live_view_vs_fastai=('>=', 0.97), live_view_draw_share=('<=', 0.03), demo_s=('<=', 60), demo_accuracy=('>=', 0.97), regex_preview_ms=('<=', 200),
+             label_preview_100k_ms=('<', 200), live_view_draw_share=('<=', 0.03), demo_s=('<=', 60), demo_accuracy=('>=', 0.97), regex_preview_ms=('<=', 200),
              load_vs_fastai=('>=', 0.8), lr_find_first_point_s=('<=', 1), lr_find_live_overhead=('<=', 0.03),
              first_paint_ratio=('<=', 1.5), v1_import_ratio=('<=', 1.1), backbone_transfer_accuracy=('>=', 0.97),
              backbone_transfer_minus_scratch=('>', 0), backbone_head_speedup=('>', 1), backbone_slice_minus_stage1_rate=('>', 0))
@@ -504,25 +583,28 @@ def render(results):
                 if results.get('bench_s') else '') + '\n',
              '| figure | value | goal | absolute |', '|---|---|---|---|',
              f"| train_vs_fastai | {results['train_vs_fastai']:.3f} (min {min(ratio):.3f}, max {max(ratio):.3f}) | ≥ 0.97 | "
-             f"engine (`make_learner` with `FastAdam`, `train` with events) {fmt(rates['engine'])} img/s, plain fastai "
-             f"(`vision_learner`, its `Adam`, `fit_one_cycle`) {fmt(rates['fastai'])} img/s, the same in-memory loaders; {setup['images']} images × "
-             f"{setup['epochs']} epochs, {setup['size']} px, bs {setup['bs']}, resnet18 from scratch |"]
+             f"the engine (`make_learner` with `FastAdam`, `train`) with the training panel's live view attached (bars, "
+             f"throttled plot, epoch table) {fmt(rates['live'])} img/s, plain fastai (`vision_learner`, its `Adam`, "
+             f"`fit_one_cycle`, no callbacks) {fmt(rates['fastai'])} img/s, in-memory loaders of the same images; "
+             f"{setup['images']} images × {setup['epochs']} epoch, {setup['size']} px, bs {setup['bs']}, resnet18 from "
+             f"scratch; {len(ratio)} rounds, the five trainings of a round taking turns batch by batch |"]
+    if 'engine_vs_fastai' in results:
+        er = raw['engine_ratio']
+        lines.append(f"| engine_vs_fastai | {results['engine_vs_fastai']:.3f} (min {min(er):.3f}, max {max(er):.3f}) | (context) | "
+                     f"the engine without the view (events on, a subscriber drawing nothing) {fmt(rates['engine'])} img/s ÷ plain fastai |")
     if 'train_vs_bare' in results:
         br, fr, mr = raw['bare_ratio'], raw['files_ratio'], raw['memory_ratio']
         lines.append(f"| train_vs_bare | {results['train_vs_bare']:.3f} (min {min(br):.3f}, max {max(br):.3f}) | ≥ 0.9 | "
-                     f"engine {fmt(rates['engine'])} img/s (batches from memory, augmented on the batch), a bare PyTorch loop "
-                     f"{fmt(rates['bare'])} img/s (the same prepared uint8 tensors, no augmentation, AdamW and OneCycleLR as "
+                     f"the engine {fmt(rates['engine'])} img/s (batches from memory, augmented on the batch), a bare PyTorch loop "
+                     f"{fmt(rates['bare'])} img/s (the same prepared uint8 tensors, no augmentation, torch's fused AdamW and OneCycleLR as "
                      f"`fit_one_cycle`, validation each epoch); same model, batch size, images |")
         lines.append(f"| files_vs_bare | {results['files_vs_bare']:.3f} (min {min(fr):.3f}, max {max(fr):.3f}) | (context) | "
                      f"the engine reading the files in every epoch, as plain fastai's loaders do: {fmt(rates['files'])} img/s ÷ the bare loop |")
         lines.append(f"| memory_vs_files | {results['memory_vs_files']:.3f} (min {min(mr):.3f}, max {max(mr):.3f}) | (report) | "
                      f"the engine with batches from memory ÷ from the files; preparing the {setup['images']} + validation images "
                      f"once took {setup['prepare_s']:.2f} s and holds {setup['memory_mb']:.1f} MB |")
-    if 'live_view_vs_fastai' in results:
-        lr_, d = raw['live_ratio'], setup['draws']
-        lines.append(f"| live_view_vs_fastai | {results['live_view_vs_fastai']:.3f} (min {min(lr_):.3f}, max {max(lr_):.3f}) | ≥ 0.97 | "
-                     f"the training panel's live view (bars, throttled plot, epoch table) {fmt(rates['live'])} img/s against "
-                     f"plain fastai above, same fit |")
+    if 'live_view_draw_share' in results:
+        d = setup['draws']
         lines.append(f"| live_view_draw_share | {results['live_view_draw_share']:.2%} | ≤ 3% | time spent redrawing the plot / "
                      f"training time: {statistics.median(x['redraws'] for x in d):.0f} redraws of "
                      f"{statistics.median(x['ms_per_draw'] for x in d):.0f} ms per run (median of {len(d)}) |")
@@ -559,8 +641,14 @@ def render(results):
     if raw.get('v1_import'):
         v = raw['v1_import']
         lines.append(f"| v1_import_ratio | {results['v1_import_ratio']:.3f} (min {min(v['ratio']):.3f}, max {max(v['ratio']):.3f}) | ≤ 1.1 | "
-                     f"`from vision_course.v1 import *` {fmt(v['v1'])} s, `from fastai.vision.all import *` {fmt(v['fastai'])} s; "
-                     f"fresh interpreters, interleaved, {len(v['ratio'])} each |")
+                     f"`from vision_course.v1 import *` {fmt(v['v1'])} s: `from fastai.vision.all import *` {fmt(v['fastai'])} s, "
+                     f"then the v1 layer's remainder (our modules, its own body) {fmt([x * 1000 for x in v['remainder']])} ms, "
+                     f"timed one after the other in {len(v['ratio'])} fresh interpreters |")
+        if v.get('separate_ratio'):
+            sr = v['separate_ratio']
+            lines.append(f"| v1_import_ratio_separate | {statistics.median(sr):.3f} (min {min(sr):.3f}, max {max(sr):.3f}) | (cross-check) | "
+                         f"one fresh interpreter per import, {len(sr)} pairs{', each pair at the same time on two cores' if v.get('parallel') else ''}: "
+                         f"v1 {fmt(v['separate_v1'])} s, fastai {fmt(v['separate_fastai'])} s; the spread is the machine's |")
     for m, v in raw['import_s'].items(): lines.append(f"| import_s `{m}` | {statistics.median(v):.3f} s | ≤ 0.5 s | {fmt(v)} s, fresh interpreter |")
     if 'regex_preview_ms' in results:
         rp, lr, ll = raw['regex_preview_ms'], raw['load_ratio'], raw['load_images_per_s']

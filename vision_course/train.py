@@ -24,11 +24,13 @@ from fastai.optimizer import Optimizer, weight_decay, average_grad, average_sqr_
 from functools import partial
 
 class FastAdam(Optimizer):
-    "fastai's `Adam` (decoupled weight decay) with its update in torch's foreach kernels and gradients dropped by `zero_grad`."
+    """fastai's `Adam` (decoupled weight decay) with its update in one fused torch kernel per layer group (foreach kernels
+    where the device has none) and gradients dropped by `zero_grad`."""
     def __init__(self, params, lr, mom=0.9, sqr_mom=0.99, eps=1e-5, wd=0.01):
         # fastai's callbacks are kept as `cbs` (and give the defaults), but `step` does their work itself
         super().__init__(params, [weight_decay, partial(average_grad, dampening=True), average_sqr_grad, step_stat, adam_step],
                          lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+        self.fused = True  # set to False at the first device or dtype without torch's fused AdamW kernel
 
     def step(self, closure=None):
         import torch
@@ -38,18 +40,30 @@ class FastAdam(Optimizer):
             if 'grad_avg' not in state: state.update(grad_avg=torch.zeros_like(p), sqr_avg=torch.zeros_like(p), step=0)
             state['step'] += 1
             self.state[p] = state
-            key = (id(hyper), state['step'], state.get('do_wd', True))
+            key = (id(hyper), state['step'], state.get('do_wd', True), p.device, p.dtype)
             groups.setdefault(key, (hyper, []))[1].append((p, state))
-        for (_, step, do_wd), (h, ps) in groups.items():
-            lr, mom, sqr_mom = h['lr'], h['mom'], h['sqr_mom']
+        for (_, step, do_wd, device, _), (h, ps) in groups.items():
+            lr, mom, sqr_mom = float(h['lr']), float(h['mom']), float(h['sqr_mom'])
             params, grads = [p.data for p, _ in ps], [p.grad.data for p, _ in ps]
             avg, sqr = [s['grad_avg'] for _, s in ps], [s['sqr_avg'] for _, s in ps]
+            if self.fused:
+                # torch's AdamW is fastai's Adam with dampening: p *= 1 - lr*wd; the two averages; p -= lr / (1 -
+                # mom**t) * avg / (sqrt(sqr / (1 - sqr_mom**t)) + eps); fused, it reads and writes each tensor once
+                try:
+                    t = torch.full((), float(step), device=device)
+                    torch._fused_adamw_(params, grads, avg, sqr, [], [t] * len(params), lr=lr, beta1=mom, beta2=sqr_mom,
+                                        weight_decay=float(h['wd']) if do_wd else 0., eps=float(h['eps']),
+                                        amsgrad=False, maximize=False)
+                    continue
+                except (RuntimeError, NotImplementedError, AttributeError): self.fused = False
             if do_wd and h['wd'] != 0: torch._foreach_mul_(params, 1 - lr * h['wd'])
-            torch._foreach_mul_(avg, mom); torch._foreach_add_(avg, grads, alpha=1 - mom)
+            torch._foreach_lerp_(avg, grads, 1 - mom)  # mom * avg + (1 - mom) * grad, in one pass over the tensors
             torch._foreach_mul_(sqr, sqr_mom); torch._foreach_addcmul_(sqr, grads, grads, value=1 - sqr_mom)
-            denom = torch._foreach_div(sqr, 1 - sqr_mom ** step)
-            torch._foreach_sqrt_(denom); torch._foreach_add_(denom, h['eps'])
-            torch._foreach_addcdiv_(params, avg, denom, value=-lr / (1 - mom ** step))
+            # fastai's step, p -= lr / (1 - mom**t) * avg / (sqrt(sqr / (1 - sqr_mom**t)) + eps), with the bias
+            # corrections moved into the two scalars: one pass less
+            c2 = math.sqrt(1 - sqr_mom ** step)
+            denom = torch._foreach_sqrt(sqr); torch._foreach_add_(denom, h['eps'] * c2)
+            torch._foreach_addcdiv_(params, avg, denom, value=-lr * c2 / (1 - mom ** step))
 
     def zero_grad(self):
         for p, *_ in self.all_params(with_grad=True): p.grad = None
@@ -195,7 +209,8 @@ def load_stage(learn, name:str):
 
 # %% ../nbs/04_train.ipynb #9d635a69
 import copy, random
-from fastai.vision.all import LRFinder, ParamScheduler
+import torch
+from fastai.vision.all import LRFinder, ParamScheduler, to_detach
 
 SUGGESTIONS = {'valley': valley, 'minimum': minimum, 'steep': steep, 'slide': slide}
 
@@ -212,14 +227,16 @@ class _Finder(LRFinder):
     def after_fit(self): self.learn.opt.zero_grad()
 
 class _LRPoints(Callback):
-    "Emit each finder batch as an `lr` event; stop when `stop` is set."
+    """Emit each finder batch as an `lr` event as soon as its loss is known, before the backward pass and the step (the
+    smoothed loss is the one the recorder will have after the batch); stop when `stop` is set."""
     order = Recorder.order + 1
     def __init__(self, events, stop=None): self.events, self.stop, self.i, self.stopped = events, stop, 0, False
-    def after_batch(self):
+    def after_loss(self):
         if not self.training: return
         self.i += 1
-        self.events.emit('lr', iteration=self.i, lr=float(self.opt.hypers[-1]['lr']),
-                         loss=float(self.loss.detach()), smooth_loss=float(self.learn.smooth_loss))
+        loss, sm = to_detach(self.loss.mean()), self.recorder.smooth_loss  # fastai's AvgSmoothLoss, one batch ahead
+        smooth = torch.lerp(loss, sm.val, sm.beta) / (1 - sm.beta ** (sm.count + 1))
+        self.events.emit('lr', iteration=self.i, lr=float(self.opt.hypers[-1]['lr']), loss=float(loss), smooth_loss=float(smooth))
         if self.stop is not None and self.stop.is_set(): self.stopped = True; raise CancelFitException()
 
 def _snapshot(learn) -> dict:
