@@ -179,10 +179,12 @@ def split_items(labels, valid_pct:float=0.2, seed:int=42) -> tuple[np.ndarray, l
     return is_valid, warnings
 
 # %% ../nbs/03_data.ipynb #7ba0c05e
-def to_rgb(im:Image.Image) -> Image.Image:
-    "`im` as 8-bit RGB: EXIF rotation applied, transparency on white, 16-bit and float images scaled, not clipped."
+def to_rgb(im:Image.Image, in_place:bool=False) -> Image.Image:
+    """`im` as 8-bit RGB: EXIF rotation applied, transparency on white, 16-bit and float images scaled, not clipped.
+    `in_place`: `im` is ours to change (just opened from a file), so the rotation need not copy it first."""
     from PIL import ImageOps
-    im = ImageOps.exif_transpose(im)
+    if in_place: ImageOps.exif_transpose(im, in_place=True)
+    else: im = ImageOps.exif_transpose(im)  # a copy: a caller's image is left as it was
     if im.mode == 'RGB': return im
     if im.mode.startswith('I;16'): im = Image.fromarray((np.asarray(im, np.float32) / 257).round().astype(np.uint8))
     elif im.mode in ('I', 'F'):
@@ -200,7 +202,7 @@ def load_rgb(path) -> Image.Image:
     try:
         with Image.open(path) as im:
             im.load()
-            return to_rgb(im)
+            return to_rgb(im, in_place=True)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise DataError(f"{path} cannot be read as an image ({e}). Run `vision-course check` on the folder to find every such file.") from None
 
