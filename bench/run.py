@@ -10,21 +10,22 @@ This is the first benchmark of the benchmark issue (the others join it there):
   files_vs_bare and memory_vs_files show what the in-memory batches (`vision_course.memory.MemoryDL`) change.
 - lr_find_first_point_s: seconds from pressing the finder button to the first point on its live plot (`find_lr` in a
   background thread, an `LRSink` on the events, its figure built beforehand as the panel does); same learner as above.
-- lr_find_live_overhead: what the finder's live plot costs, as the share of the finder's time spent redrawing
-  (lr_find_draw_share, counted inside the run); the with - without difference of interleaved finder runs is reported beside
-  it (lr_find_live_overhead_measured) but is the difference of two noisy timings, so it is not the goal figure.
-- import_s: `import vision_course` and `import vision_course.ui.runner` in fresh interpreters (no fastai or torch).
+- lr_find_live_overhead: what the finder's live plot costs: its redraws' time / the rest of the finder's time, counted
+  inside each run (the redraws block the finder's thread); 40-step finders, as the training panel runs them.
+- import_s: `import vision_course` and its ui modules in fresh interpreters (no fastai or torch).
+- v1_import_ratio: `from vision_course.v1 import *` / `from fastai.vision.all import *`, both timed in each of 3 fresh
+  interpreters (fastai first, then the layer's remainder); v1_import_ratio_separate: one interpreter per import.
 - demo_s, demo_accuracy, peak_rss_mb: `vision-course demo` end to end (skipped with QUICK=1; `--only-demo` measures it alone).
-- rss_growth_20_runs: RSS growth from the first to the 20th of 20 train-and-discard demo runs in one process (3 with QUICK).
+- rss_growth_20_runs: RSS growth from the first to the 20th of 20 train-and-discard demo runs in one process.
 - label_preview_100k_ms (also regex_preview_ms): the label panel's regex preview over 100,000 file names, and its ratio to a bare `re.search` loop.
 - load_vs_fastai: images/s of the DataLoaders' image opener (`open_image`: EXIF rotation, transparency, 16-bit) /
-  fastai's `PILImage.create`, over the sample's 1,797 PNGs, interleaved.
+  fastai's `PILImage.create`, over the sample's 1,797 PNGs, each file opened by both in turn.
 - doctor_images_per_s: `check_dataset` on the sample (every image decoded and hashed).
 - first_paint_ratio: seconds from `page.goto` to the wizard's step list visible / the same for a one-button ipywidgets
   notebook (bench/one_button.ipynb), both served as `vision-course app` serves them, in Chromium, interleaved, a fresh
   page each time after a warm-up load; with the preheat setting `vision-course app` uses, and (first_paint_ratio_other)
   with the other one, so that the setting's choice can be checked.
-Set QUICK=1 for a run of about three minutes (shorter trainings and finder runs, no demo).
+Set QUICK=1 for a run of under three minutes (fewer images and rounds, 8-step finders; no accuracies, demo, RSS or v1 runs).
 """
 import datetime, functools, json, os, platform, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
@@ -487,7 +488,7 @@ def main():
     imp = timed('import_s', lambda: {m: import_seconds(m) for m in ('vision_course', 'vision_course.ui.runner', 'vision_course.ui.data', 'vision_course.ui.train', 'vision_course.ui.app')})
     results['import_s'] = {m: statistics.median(v) for m, v in imp.items()}
     rates, setup = timed('train', train_pair)
-    # after training, which read fastai's files: they are in the page cache, so no warm-up pair (8 fresh imports: not in QUICK)
+    # after training, which read fastai's files: they are in the page cache, so no warm-up (9 fresh interpreters: not in QUICK)
     v1 = None if QUICK else timed('v1_import', v1_import_pair, reps=3, warm=False)
     if v1: results['v1_import_ratio'] = statistics.median(v1['ratio'])
     ratio = [l / f for l, f in zip(rates['live'], rates['fastai'])]  # the issue's: the engine with the live view attached
@@ -701,7 +702,7 @@ def render(results):
                           "Getting to 60 s is the benchmark issue's work (a smaller backbone, fewer images through the lr finder).",
                    demo_accuracy="too few epochs for this seed.",
                    live_view_draw_share="the throttle keeps the redraws inside 2% of the time, but the last one (the finished "
-                                        "plot) is drawn whatever the budget: in a short run (QUICK's) it weighs most.",
+                                        "plot) is drawn whatever the budget: in runs of a few seconds, as here, it weighs most.",
                    regex_preview_ms="the preview calls a Python function per name; see the ratio to a bare loop.",
                    lr_find_first_point_s="before its first point the finder copies the weights and optimiser (to put "
                                          "them back), builds the optimiser and runs one batch forward; then one redraw.",

@@ -105,6 +105,8 @@ class LossPlot:
         self.met, = self.ax2.plot([], [], 's:', color='C2', label=metric.replace('_', ' '))
         ax.set_xlabel('batches'); ax.set_ylabel('loss'); self.ax2.set_ylabel(metric.replace('_', ' '))
         ax.xaxis.set_label_coords(0.5, -0.13)  # fixed, as the title's place (`y=1.0`): placing both anew took an eighth of each redraw
+        from matplotlib.ticker import MaxNLocator  # fewer tick labels (5 for the loss, not 9): text is most of a redraw's cost
+        ax.yaxis.set_major_locator(MaxNLocator(5)); ax.xaxis.set_major_locator(MaxNLocator(7, integer=True, steps=[1, 2, 5, 10]))
         self.ax2.set_ylim(0, 1.02)
         ax.legend(handles=[self.raw, self.sm, self.val, self.met], fontsize=7, loc='upper right')
         self.extra = []
