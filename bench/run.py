@@ -223,7 +223,7 @@ def train_pair():
     from vision_course.core import Events
     from vision_course.train import train
     from vision_course.ui.train import LiveView
-    names = ('fastai', 'live', 'engine', 'bare', 'files')
+    names = ('fastai', 'live', 'engine', 'bare') + (() if QUICK else ('files',))  # the files: context, not in QUICK's 3 minutes
     loaders = {name: sample_learner(name != 'files', copy=i) for i, name in enumerate(names)}
     data = loaders['engine'][0]
     t = time.perf_counter(); data.dls.train.prepared(); data.dls.valid.prepared(); prepare_s = time.perf_counter() - t
@@ -263,7 +263,7 @@ def train_pair():
         if 'live' in secs: draws.append(dict(redraws=th.draws, draw_s=th.spent, share=th.spent / secs['live'], ms_per_draw=1000 * th.spent / max(th.draws, 1)))
         return {k: n / s for k, s in secs.items()}
 
-    round_(Turns(('engine', 'files', 'bare')))  # warm-up: torch's kernels, both data paths, the bare loop's tensors
+    round_(Turns(('engine', 'bare') + names[4:]))  # warm-up: torch's kernels, the data paths, the bare loop's tensors
     res = {k: [] for k in names}
     for i in range(5 if not QUICK else REPS):
         for k, v in round_(Turns(names[i % len(names):] + names[:i % len(names)])).items(): res[k].append(v)
@@ -498,10 +498,9 @@ def main():
     results['live_view_draw_share'] = statistics.median(d['share'] for d in setup['draws'])
     bare_ratio = [e / b for e, b in zip(rates['engine'], rates['bare'])]
     results['train_vs_bare'] = statistics.median(bare_ratio)
-    files_ratio = [f / b for f, b in zip(rates['files'], rates['bare'])]
-    results['files_vs_bare'] = statistics.median(files_ratio)
-    mem_ratio = [e / f for e, f in zip(rates['engine'], rates['files'])]
-    results['memory_vs_files'] = statistics.median(mem_ratio)
+    files_ratio = [f / b for f, b in zip(rates.get('files', []), rates['bare'])]
+    mem_ratio = [e / f for e, f in zip(rates['engine'], rates.get('files', []))]
+    if files_ratio: results['files_vs_bare'], results['memory_vs_files'] = statistics.median(files_ratio), statistics.median(mem_ratio)
     results['train_images_per_s'] = {k: statistics.median(v) for k, v in rates.items()}
     results['train_setup'] = setup
     lf, lf_setup = timed('lr_find', lr_find_pair)
@@ -601,6 +600,7 @@ def render(results):
                      f"the engine {fmt(rates['engine'])} img/s (batches from memory, augmented on the batch), a bare PyTorch loop "
                      f"{fmt(rates['bare'])} img/s (the same prepared uint8 tensors, no augmentation, torch's fused AdamW and OneCycleLR as "
                      f"`fit_one_cycle`, validation each epoch); same model, batch size, images |")
+    if 'files_vs_bare' in results:
         lines.append(f"| files_vs_bare | {results['files_vs_bare']:.3f} (min {min(fr):.3f}, max {max(fr):.3f}) | (context) | "
                      f"the engine reading the files in every epoch, as plain fastai's loaders do: {fmt(rates['files'])} img/s ÷ the bare loop |")
         lines.append(f"| memory_vs_files | {results['memory_vs_files']:.3f} (min {min(mr):.3f}, max {max(mr):.3f}) | (report) | "
