@@ -126,11 +126,9 @@ def test_train_app_live_plot_and_stop(train_server):
         b = _browser(p)
         page = _open_with_sample(b, train_server)
         _to_learner(page)
-        epochs = _slider(page, 'Epochs')
-        epochs.focus()
         # 4 epochs up to the slider's 30: still training when Stop is pressed (glyphnet's head alone, from batches in memory,
         # does 10 epochs of the sample in seconds)
-        for _ in range(26): epochs.press('ArrowRight')
+        _slide_to(page, 'Epochs', 30)
         page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
         # the live plot is an Image widget, shown at its first drawing; each redraw gives its <img> a new source
         plot = page.locator('img.vc-live-plot')
@@ -163,12 +161,24 @@ def _slider(page, label, nth=0):
     return box.nth(nth).locator('.noUi-handle')
 
 
+def _slide_to(page, label, value, nth=0, limit=60):
+    """Move the `nth` visible integer slider labelled `label` by arrow keys, as a learner would, until its readout says
+    `value`: a press that lands while the panel is still being drawn is lost, so the readout is checked after each."""
+    box = page.locator('.widget-slider').filter(has=page.locator('label', has_text=re.compile(f'^{label}$'))).filter(visible=True).nth(nth)
+    handle, readout = box.locator('.noUi-handle'), box.locator('.widget-readout')
+    handle.focus()
+    for _ in range(limit):
+        now = readout.inner_text().strip()
+        if now == str(value): return
+        handle.press('ArrowLeft' if float(now) > value else 'ArrowRight')
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the {label!r} slider stays at {now}, not {value}")
+
+
 def _train_one_epoch(page):
     "Steps 3-6: the data and learner with their defaults, then a first stage of one epoch (the slider moved by keyboard)."
     _to_learner(page)
-    epochs = _slider(page, 'Epochs', 0)  # the training panel's: 4 epochs down to 1
-    epochs.focus()
-    for _ in range(3): epochs.press('ArrowLeft')
+    _slide_to(page, 'Epochs', 1)  # the training panel's: 4 epochs down to 1
     page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
     page.get_by_text('Done: finished 1 epoch').wait_for(timeout=300_000)
 
@@ -197,8 +207,7 @@ def test_finetune_app_finder_picker_compare(finetune_server):
         after = page.get_by_text(re.compile(r'learn\.fit_one_cycle\(2, slice\(')).inner_text()
         assert after != before, (before, after)
         _shot(page, 'finetune-picked.png')
-        ep = _slider(page, 'Epochs', 1)  # the fine-tune panel's: 2 epochs down to 1
-        ep.focus(); ep.press('ArrowLeft')
+        _slide_to(page, 'Epochs', 1, nth=1)  # the fine-tune panel's: 2 epochs down to 1
         page.get_by_role('button', name=re.compile(r'Fine-tune$')).click()
         page.get_by_text(re.compile(r"Saved as .stage-2")).wait_for(timeout=300_000)
         body = page.inner_text('body')

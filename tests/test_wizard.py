@@ -1,7 +1,7 @@
 "The wizard (`vision-course app`, what `make app` serves) in a real browser: the whole path by Next, a stale step, a bad folder."
 import re
 import pytest
-from test_app import _serve, _browser, _shot, _slider, _dropdown, _new_page
+from test_app import _serve, _browser, _shot, _slider, _slide_to, _dropdown, _new_page
 
 
 @pytest.fixture(scope='module')
@@ -55,9 +55,7 @@ def test_wizard_next_from_sample_to_finetuned_then_stale(wizard_server):
         page.get_by_role('button', name='Random (from scratch)').click()
         _next(page, r'Run 5\. Learner'); _wait_state(page, '✓ 5. Learner')
         _next(page, r'Next: 6\. Train')
-        ep = _slider(page, 'Epochs')
-        ep.focus()
-        for _ in range(3): ep.press('ArrowLeft')  # 4 epochs down to 1
+        _slide_to(page, 'Epochs', 1)  # 4 epochs down to 1
         _next(page, r'Run 6\. Train'); _wait_state(page, '✓ 6. Train', 300_000)
         page.get_by_text('The code for this step').wait_for()
         assert 'learn.fit_one_cycle(1' in page.inner_text('body')
@@ -66,11 +64,8 @@ def test_wizard_next_from_sample_to_finetuned_then_stale(wizard_server):
         _next(page, r'Next: 8\. Most confused')
         _next(page, r'Next: 9\. Fine-tune')
         page.get_by_text('Finder settings').click()
-        steps = _slider(page, 'steps')
-        steps.focus()
-        for _ in range(9): steps.press('ArrowLeft')  # 100 finder steps down to 10
-        ep = _slider(page, 'Epochs')
-        ep.focus(); ep.press('ArrowLeft')  # 2 epochs down to 1
+        _slide_to(page, 'steps', 10)  # 100 finder steps down to 10
+        _slide_to(page, 'Epochs', 1)  # 2 epochs down to 1
         _next(page, r'Run 9\. Fine-tune'); _wait_state(page, '✓ 9. Fine-tune', 300_000)
         page.get_by_role('button', name='All nine steps done').wait_for()
         page.get_by_text(re.compile(r'fit_one_cycle\(1, slice\(')).first.wait_for(timeout=30_000)  # step 9's code
