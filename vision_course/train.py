@@ -149,8 +149,8 @@ class EventCallback(Callback):
 # %% ../nbs/04_train.ipynb #7c07e560
 def _num(v): return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
-def train(learn, epochs:int, lr=3e-3, events:Events|None=None, stop:threading.Event|None=None, phase:str='train') -> dict:
-    "Step 6: `fit_one_cycle(epochs, lr)` reporting through `events`; returns the epoch table and the batch losses."
+def train(learn, epochs:int, lr=3e-3, events:Events|None=None, stop:threading.Event|None=None, phase:str='train', cbs=()) -> dict:
+    "Step 6: `fit_one_cycle(epochs, lr)` with `cbs` too, reporting through `events`; returns the epoch table and the batch losses."
     events = events or Events()
     rows, batches = [], []
     def collect(ev):
@@ -159,8 +159,11 @@ def train(learn, epochs:int, lr=3e-3, events:Events|None=None, stop:threading.Ev
     events.subscribe(collect)
     cb = EventCallback(events, phase, stop)
     try:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, cbs=[cb])
-    finally: events.unsubscribe(collect)
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, cbs=[cb, *cbs])
+    finally:
+        events.unsubscribe(collect)
+        for c in cbs:  # fastai skips `after_fit` when an error it does not expect ends the fit
+            if hasattr(c, 'restore'): c.restore()
     return dict(epochs=rows, batches=batches, stopped=cb.stopped, lr=lr, planned_epochs=epochs,
                 batches_per_epoch=len(learn.dls.train), seconds=time.perf_counter() - cb.t0)
 
