@@ -125,49 +125,64 @@ def cleaning(self:Course):
 
 @patch
 def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, metrics=('error_rate', 'accuracy')):
-    "Step 5: create the learner; `pretrained='auto'` uses ImageNet weights when they can be had, else the package's glyphnet."
+    """Step 5: create the learner; `pretrained='auto'` uses a resnet's ImageNet weights when they can be had, else
+    (offline) ImageNet-Lite0 for photos and glyphnet for small grey glyphs (see `vision_course.transfer.offline_start`)."""
     from vision_course.train import make_learner, pretrained_weights_available, learner_summary
     def make(arch, pretrained, seed, metrics):
         from fastai.torch_core import set_seed
+        from vision_course.transfer import offline_start
         use = pretrained_weights_available(arch) if pretrained == 'auto' else bool(pretrained)
-        used = arch
-        if pretrained == 'auto' and not use and arch != 'glyphnet' and pretrained_weights_available('glyphnet'):
-            used, use = 'glyphnet', True  # offline: the package's own pretrained backbone, so that freezing still means something
+        used, why = arch, None
+        if pretrained == 'auto' and not use and arch.startswith('resnet'):
+            data = self.results['data']
+            alt, why = offline_start(data.size, getattr(data.labelled, 'items', None) or [])
+            if alt: used, use = alt, True  # offline: a real pretrained body all the same, so that freezing means something
         weights = ('glyphs' if used == 'glyphnet' else 'imagenet') if use else 'random'
         set_seed(seed)
         learn = make_learner(self.results['data'], used, pretrained=use, metrics=tuple(metrics), path=self.workdir)
-        note = {'imagenet': "starts from ImageNet weights; the body is frozen, only the new head trains",
-                'glyphs': (f"is glyphnet, this package's own small network pretrained on printed letters and digits, because "
-                           f"{arch}'s ImageNet weights cannot be had here (no network); " if used != arch else
-                           "starts from glyphnet's weights, pretrained on printed letters and digits; ")
-                          + "the body is frozen, only the new head trains",
-                'random': "starts from random weights (no pretrained weights here), so nothing is frozen" if pretrained == 'auto'
-                          else "starts from random weights, as asked"}[weights]
+        name = {'glyphnet': "glyphnet, this package's own small network pretrained on printed letters and digits",
+                'efficientnet_lite0': "EfficientNet-Lite0 with ImageNet weights (installed with the package)"}.get(used)
+        frozen = "; the body is frozen, only the new head trains"
+        if used != arch: note = f"is {name}: {arch}'s ImageNet weights cannot be downloaded here (no network), and {why}" + frozen
+        elif weights == 'random':
+            note = ("starts from random weights (no pretrained weights here), so nothing is frozen" if pretrained == 'auto'
+                    else "starts from random weights, as asked")
+        else: note = f"starts from {'the weights of ' + name if name else 'ImageNet weights'}" + frozen
         return dict(learn=learn, arch=used, asked=arch, pretrained=use, weights=weights, note=note, metrics=tuple(metrics),
-                    **learner_summary(learn))
+                    why=why, **learner_summary(learn))
     return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed, metrics=tuple(metrics))
 
 # %% ../nbs/06_course.ipynb #5a3f9134
 @patch
-def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwrite:bool=False):
-    "Step 6: `fit_one_cycle(epochs, lr)`, then save the stage."
+def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwrite:bool=False, recipe:str='auto'):
+    """Step 6: `fit_one_cycle(epochs, lr)`, then save the stage; `recipe`: 'exact' (the lesson's frozen training), 'fast'
+    (the frozen body as at inference, see `FastStage1`) or 'auto' (fast on a CPU when the body is frozen)."""
     from vision_course.train import train, save_stage, stage_file, free_stage_name, StageExistsError
+    from vision_course.transfer import stage1_recipe, FastStage1
     learn = self.results['learner']['learn'] if 'learner' in self.results else None
     if learn is not None and stage is not None and stage_file(learn, stage).exists() and not overwrite:
         raise StageExistsError(f"A stage called {stage!r} is already saved. Choose another name (for example "
                                f"{free_stage_name(learn, stage)!r}) or ask to replace it.")
-    def fit(epochs, lr, stage, overwrite):
+    def fit(epochs, lr, stage, overwrite, recipe):
         self.stop.clear()
         stage = stage or free_stage_name(learn, 'stage-1')
-        hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train')
+        used, why = stage1_recipe(learn, recipe)
+        cbs = [FastStage1()] if used == 'fast' else []
+        hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train', cbs=cbs)
         final = _final(learn)
-        hist.update(final, stage=stage)
+        hist.update(final, stage=stage, recipe=used, recipe_why=why, fast=cbs[0].summary() if cbs else None,
+                    images_per_s=_images_per_s(hist))
         self.model_name = stage
         hist['file'] = str(save_stage(learn, stage, overwrite=overwrite, step='train', arch=self.results['learner']['arch'],
                                       epochs=len(hist['epochs']), lr=lr, stopped=hist['stopped'], **final))
         self._record_run('train', hist, lr=lr)
         return hist
-    return self._run('train', fit, epochs=epochs, lr=lr, stage=stage, overwrite=overwrite)
+    return self._run('train', fit, epochs=epochs, lr=lr, stage=stage, overwrite=overwrite, recipe=recipe)
+
+def _images_per_s(hist:dict) -> float|None:
+    "Training images a second over a run (the validation passes included in the time)."
+    n = len(hist['batches']) * (hist.get('bs') or 0)
+    return round(n / hist['seconds'], 1) if n and hist['seconds'] else None
 
 def _final(learn) -> dict:
     "Valid loss and metrics of `learn` now (what the stage is worth)."
@@ -188,7 +203,7 @@ def _record_run(self:Course, step:str, hist:dict, lr):
     run = dict(run=len(self.runs) + 1, step=step, arch=L.get('arch'), pretrained=L.get('pretrained'),
                epochs=len(hist['epochs']), planned_epochs=hist['planned_epochs'], lr=lrs, stopped=hist['stopped'],
                seconds=round(hist['seconds'], 1), train_loss=last.get('train_loss'), valid_loss=hist.get('valid_loss'),
-               error_rate=hist.get('error_rate'), accuracy=hist.get('accuracy'), stage=hist.get('stage'),
+               error_rate=hist.get('error_rate'), accuracy=hist.get('accuracy'), stage=hist.get('stage'), recipe=hist.get('recipe'),
                time=time.strftime('%Y-%m-%d %H:%M:%S'))
     self.runs.append(run)
     try: atomic_write_text(self.workdir/'runs.json', json.dumps(self.runs, indent=1, default=str))

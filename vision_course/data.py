@@ -81,9 +81,12 @@ def download_dataset(url:str) -> Path:
         raise OfflineError(f"Downloading {url} failed ({e}). Try again online, or use the bundled sample.") from None
 
 def get_source(spec='sample') -> Source:
-    "Step 2: the bundled `'sample'`, a fastai data set name such as `'PETS'`, or a folder path."
+    "Step 2: the bundled `'sample'` (digits) or `'photos'` (real photos, see `vision_course.photos`), a fastai data set name such as `'PETS'`, or a folder path."
     spec = str(spec)
     if spec == 'sample': path, kind = sample_path()/'digits', 'sample'
+    elif spec == 'photos':
+        from vision_course.photos import photos_path
+        path, kind = photos_path()/'folders', 'photos'
     elif (url := _fastai_url(spec)): path, kind = download_dataset(url), 'url'
     else: path, kind = check_folder(spec), 'folder'
     return Source(path, require_images(path), kind, spec)

@@ -114,7 +114,9 @@ def run_remedy(course, kind:str, epochs:int|None=None, lr:float|None=None, pairs
         learn.freeze_to(k); detail = f"first {k} of {n} layer groups frozen"
     course.stop.clear()
     baseline = evaluate(course.results['learner']['learn'])
-    hist = train(learn, epochs, lr, events=course.events, stop=course.stop, phase='remedy')
+    from vision_course.transfer import FastStage1, body_frozen
+    fast = course.results['train'].get('recipe') == 'fast' and body_frozen(learn)  # stage 1's recipe, as stage 1 ran it
+    hist = train(learn, epochs, lr, events=course.events, stop=course.stop, phase='remedy', cbs=[FastStage1()] if fast else [])
     learn.loss_func = CrossEntropyLossFlat()  # compare plain losses
     after = evaluate(learn)
     final = {k: after[k] for k in ('valid_loss', 'accuracy', 'error_rate')}

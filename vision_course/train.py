@@ -69,7 +69,7 @@ class FastAdam(Optimizer):
         for p, *_ in self.all_params(with_grad=True): p.grad = None
 
 # %% ../nbs/04_train.ipynb #817cb73b
-ARCHS = ('resnet18', 'resnet34', 'resnet50', 'glyphnet')  # glyphnet: the package's own backbone (see its notebook)
+ARCHS = ('resnet18', 'resnet34', 'resnet50', 'efficientnet_lite0', 'glyphnet')  # the last two ship with the package (04e, 04f)
 METRICS = {'error_rate': error_rate, 'accuracy': accuracy}
 
 def _weights(arch:str):
@@ -77,26 +77,33 @@ def _weights(arch:str):
     return getattr(tvm, {'resnet18': 'ResNet18_Weights', 'resnet34': 'ResNet34_Weights', 'resnet50': 'ResNet50_Weights'}[arch]).DEFAULT
 
 def pretrained_weights_available(arch:str) -> bool:
-    "True if `arch`'s pretrained weights can be had: ImageNet's cached here or their server reachable; glyphnet's shipped."
+    "True if `arch`'s pretrained weights can be had: a resnet's cached here or their server reachable; Lite0's and glyphnet's installed."
     import torch
     if arch == 'glyphnet':
         from vision_course.backbone import backbone_available
         return backbone_available()
+    if arch == 'efficientnet_lite0':
+        from vision_course.transfer import lite_available
+        return lite_available()
     url = _weights(arch).url
     if (Path(torch.hub.get_dir())/'checkpoints'/url.rsplit('/', 1)[-1]).exists(): return True
     return network_reachable('download.pytorch.org')
 
 def make_learner(data, arch:str='resnet18', pretrained:bool=False, metrics=('error_rate', 'accuracy'), path=None):
-    "Step 5: a fastai `vision_learner` over `data` with `arch`, trained with `FastAdam`; saves go to `path/models`."
+    """Step 5: a fastai `vision_learner` over its own copy of `data`'s loaders (normalised for `arch`'s weights, see
+    `own_loaders`) with `arch`, trained with `FastAdam`; saves go to `path/models`."""
     if arch not in ARCHS: raise CourseError(f"Unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}.")
     if pretrained and not pretrained_weights_available(arch):
         raise OfflineError(f"The ImageNet weights for {arch} are not on this machine and the network cannot be reached to "
                            "download them. Train without them (pretrained=False; `--pretrained no` on the command line), "
                            "or connect once so they can be downloaded and cached.")
-    dls = getattr(data, 'dls', data)
+    from vision_course.transfer import own_loaders, lite_learner
+    dls = own_loaders(getattr(data, 'dls', data))
+    kw = dict(pretrained=bool(pretrained), path=path, metrics=[METRICS[m] for m in metrics], opt_func=FastAdam)
     if arch == 'glyphnet':
         from vision_course.backbone import glyph_learner
-        return glyph_learner(dls, pretrained=bool(pretrained), path=path, metrics=[METRICS[m] for m in metrics], opt_func=FastAdam)
+        return glyph_learner(dls, **kw)
+    if arch == 'efficientnet_lite0': return lite_learner(dls, **kw)
     try:
         learn = vision_learner(dls, getattr(models, arch), pretrained=pretrained, path=path,
                                metrics=[METRICS[m] for m in metrics], opt_func=FastAdam)
@@ -165,7 +172,7 @@ def train(learn, epochs:int, lr=3e-3, events:Events|None=None, stop:threading.Ev
         for c in cbs:  # fastai skips `after_fit` when an error it does not expect ends the fit
             if hasattr(c, 'restore'): c.restore()
     return dict(epochs=rows, batches=batches, stopped=cb.stopped, lr=lr, planned_epochs=epochs,
-                batches_per_epoch=len(learn.dls.train), seconds=time.perf_counter() - cb.t0)
+                batches_per_epoch=len(learn.dls.train), bs=learn.dls.train.bs, seconds=time.perf_counter() - cb.t0)
 
 def progress_text(hist:dict) -> str:
     "How far a run got, in words: 'stopped in epoch 2 of 4, after batch 13 of 22' or 'finished 4 epochs'."

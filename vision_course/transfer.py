@@ -12,8 +12,9 @@ from .core import CourseError
 
 # %% auto #0
 __all__ = ['LITE', 'LITE_STATS', 'LITE_PACKAGE', 'CHECK', 'lite_weights_file', 'lite_available', 'lite_key', 'lite_state',
-           'efficientnet_lite0', 'lite_input', 'check_lite', 'register_lite', 'own_loaders', 'norm_stats',
-           'looks_like_glyphs', 'offline_start', 'body_frozen', 'random_batch_tfms', 'FastStage1', 'stage1_recipe']
+           'efficientnet_lite0', 'lite_input', 'check_lite', 'register_lite', 'lite_learner', 'own_loaders',
+           'norm_stats', 'looks_like_glyphs', 'offline_start', 'body_frozen', 'random_batch_tfms', 'FastStage1',
+           'stage1_recipe']
 
 # %% ../nbs/04f_transfer.ipynb #f6943c55
 LITE = 'efficientnet_lite0'
@@ -99,6 +100,13 @@ def register_lite():
     from fastai.vision.learner import model_meta
     model_meta[efficientnet_lite0] = dict(cut=5, split=_lite_split, stats=LITE_STATS)
 
+def lite_learner(dls, pretrained:bool=True, **kwargs):
+    "A fastai `vision_learner` over `dls` with EfficientNet-Lite0 (its ImageNet weights unless `pretrained=False`)."
+    from fastai.vision.all import vision_learner
+    if pretrained: lite_weights_file()  # a clear message if the package is missing
+    register_lite()
+    return vision_learner(dls, efficientnet_lite0, pretrained=pretrained, **kwargs)
+
 # %% ../nbs/04f_transfer.ipynb #10675ac9
 def own_loaders(dls):
     "A copy of `dls` sharing their data sets, with their own batch pipelines and no `Normalize`, for one learner."
@@ -113,13 +121,13 @@ def norm_stats(dls):
     n = next((t for t in dls.train.after_batch.fs if isinstance(t, Normalize)), None)
     return None if n is None else (n.mean.flatten().tolist(), n.std.flatten().tolist())
 
-# %% ../nbs/04f_transfer.ipynb #d2e831b2
-def looks_like_glyphs(data, n:int=24) -> tuple[bool, str]:
-    "Whether the images of `data` (a step-4 result) look like the digits more than like photos, and why."
+# %% ../nbs/04f_transfer.ipynb #b6b571ad
+def looks_like_glyphs(size:int, files, n:int=24) -> tuple[bool, str]:
+    "Whether images used at `size` px from `files` look like the digits more than like photos, and why (reads up to `n` headers)."
     from PIL import Image
-    if data.size < 64: return True, f"the images are used at {data.size} px, too small for ImageNet's features"
-    items = list(getattr(getattr(data, 'labelled', None), 'items', []) or [])[:: max(1, len(getattr(data.labelled, 'items', []) or [1]) // n)][:n]
-    grey = 0
+    if size < 64: return True, f"the images are used at {size} px, too small for ImageNet's features"
+    files = list(files)
+    items, grey = files[::max(1, len(files) // n)][:n], 0
     for f in items:
         try:
             with Image.open(f) as im: grey += im.mode in ('1', 'L', 'LA', 'I', 'I;16', 'F')
@@ -127,10 +135,10 @@ def looks_like_glyphs(data, n:int=24) -> tuple[bool, str]:
     if items and grey >= 0.8 * len(items): return True, f"{grey} of {len(items)} images looked at are greyscale"
     return False, "these look like photos"
 
-def offline_start(data) -> tuple[str, str]:
-    "The pretrained architecture to use when ImageNet's resnet weights cannot be had: `(arch, why)`."
+def offline_start(size:int, files) -> tuple[str|None, str]:
+    "The pretrained architecture to use for images like `files` at `size` px when a resnet's ImageNet weights cannot be had: `(arch, why)`."
     from vision_course.backbone import backbone_available
-    glyphs, why = looks_like_glyphs(data)
+    glyphs, why = looks_like_glyphs(size, files)
     if glyphs and backbone_available(): return 'glyphnet', why
     if lite_available(): return LITE, why
     return ('glyphnet', why) if backbone_available() else (None, 'no pretrained weights are installed')

@@ -20,6 +20,7 @@ from .labels import (label_from_regex, label_from_func, label_from_df, label_fro
 from .sample import sample_path
 from .v1names import RENAMES, renamed
 from .backbone import glyphnet, backbone_available, _register as _register_glyphnet
+from .transfer import efficientnet_lite0, register_lite, offline_start, norm_stats
 
 # %% auto #0
 __all__ = ['notes', 'ResizeMethod', 'DatasetType', 'get_transforms', 'ImageDataBunch', 'untar_data', 'get_image_files',
@@ -258,6 +259,12 @@ def open_image(fn, **kwargs):
 # %% ../nbs/07d_v1.ipynb #b3b6a668
 def _arch_name(arch) -> str: return getattr(arch, '__name__', type(arch).__name__)
 
+def _size_and_files(data) -> tuple[int, list]:
+    "The image size and image files of a v1 data bunch (or of any fastai DataLoaders)."
+    if (d := getattr(data, 'engine', None)) is not None: return d.size, list(d.labelled.items)
+    items = [it[0] if isinstance(it, (list, tuple)) else it for it in getattr(data.train, 'items', [])]
+    return int(data.one_batch()[0].shape[-1]), [f for f in items if isinstance(f, (str, Path))]
+
 def _weights_reachable(arch) -> bool:
     "True if `arch`'s ImageNet weights are cached here or their server answers (within about a second)."
     import torch
@@ -280,12 +287,20 @@ def _learner(data, base_arch, cut=None, pretrained:bool=True, lin_ftrs=None, ps:
              split_on=None, bn_final:bool=False, init=nn.init.kaiming_normal_, concat_pool:bool=True, **kwargs):
     if split_on is not None: raise CourseError("split_on= is a v1 option not kept here; fastai 2 splits torchvision resnets itself.")
     if base_arch is glyphnet: _register_glyphnet()
-    elif pretrained and not _weights_reachable(base_arch) and backbone_available():
+    elif base_arch is efficientnet_lite0: register_lite()
+    elif pretrained and not _weights_reachable(base_arch) and (alt := offline_start(*_size_and_files(data)))[0]:
+        arch, why = alt
+        which = ("the package's own backbone, `glyphnet`, pretrained on printed letters and symbols" if arch == 'glyphnet' else
+                 "EfficientNet-Lite0 with real ImageNet weights (installed with the package)")
         print(f"[v1] The ImageNet weights of {_arch_name(base_arch)} cannot be downloaded here (no network), so this learner uses "
-              "the package's own backbone, `glyphnet`, pretrained on printed letters and symbols: its body is frozen and "
-              "`slice(lo, hi)` spreads over its layer groups as with a resnet. Pass pretrained=False for random weights instead.")
-        base_arch = glyphnet
-        _register_glyphnet()
+              f"{which}, because {why}: its body is frozen and `slice(lo, hi)` spreads over its three layer groups as with a "
+              "resnet. Pass pretrained=False for random weights instead.")
+        if (stats := norm_stats(data)) is not None:  # `data.normalize(imagenet_stats)`: the stats the substitute was trained with instead
+            for dl in data.loaders: dl.after_batch.fs = dl.after_batch.fs.filter(lambda f: not isinstance(f, Normalize))
+            print(f"[v1] note: the data was normalised with mean {[round(v, 3) for v in stats[0]]}; this backbone was trained with "
+                  "other statistics, so the data is normalised with those now.")
+        base_arch = glyphnet if arch == 'glyphnet' else efficientnet_lite0
+        (_register_glyphnet if arch == 'glyphnet' else register_lite)()
     elif pretrained and not _weights_reachable(base_arch):
         raise OfflineError(f"The ImageNet weights of {_arch_name(base_arch)} are not on this machine and the network cannot be "
                            "reached to download them. Use pretrained=False (the model starts from random weights, so "
@@ -428,5 +443,5 @@ def doc(elt):
     print(f"{name}{sig}\n{text}" + (f"\nv1 name; in fastai 2: {r['v2']}. {r['note']}" if r else ''))
 
 # %% ../nbs/07d_v1.ipynb #235cbf11
-_own = list(globals().get('__all__', [])) + ['sample_path', 'glyphnet', 'CourseError', 'DataError', 'OfflineError']  # nbdev's list: the names defined here
+_own = list(globals().get('__all__', [])) + ['sample_path', 'glyphnet', 'efficientnet_lite0', 'CourseError', 'DataError', 'OfflineError']  # nbdev's list: the names defined here
 __all__ = _own + [n for n in dir(_fa) if not n.startswith('_') and n not in _own]
