@@ -56,7 +56,7 @@ def _check_data(spec:str):
     if spec == 'sample' or re.fullmatch(r'(URLs\.)?[A-Z0-9_]+', spec): return  # checked when downloaded
     require_images(check_folder(spec))
 
-def demo(data:str='sample', epochs:int=4, size:int=32, out='vision-course-demo', bs:int=64, lr:float=3e-3,
+def demo(data:str='sample', epochs:int=4, size:int|None=None, out='vision-course-demo', bs:int=64, lr:float=3e-3,
          finetune_epochs:int=2, lr_iters:int=40, arch:str='resnet18', pretrained='auto', seed:int=42, stream=None) -> dict:
     "Run all nine steps on `data`, print a table, write `report.html` and `summary.json` into `out`."
     from vision_course.course import Course, STEPS, TITLES
@@ -210,15 +210,16 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser('demo', help='run all nine steps headless and write a report')
     d.add_argument('--data', default='sample', help="'sample' (the bundled digits), a fastai data set such as PETS, or a folder")
     d.add_argument('--epochs', type=int, default=4, help='epochs of the first stage (default 4)')
-    d.add_argument('--size', type=int, default=32, help='image size in pixels (default 32)')
+    d.add_argument('--size', type=int, default=None, help='image size in pixels (default: 32 for the digits sample, else 128 on a CPU, 224 with a GPU)')
     d.add_argument('--bs', type=int, default=64, help='batch size (default 64)')
     d.add_argument('--lr', type=float, default=3e-3, help='learning rate of the first stage (default 3e-3)')
     d.add_argument('--finetune-epochs', type=int, default=2, help='epochs of the fine-tuning stage (default 2)')
     d.add_argument('--lr-iters', type=int, default=40, help="iterations of the lr finder (default 40)")
-    d.add_argument('--arch', default='resnet18', choices=('resnet18', 'resnet34', 'resnet50', 'glyphnet'),
-                   help="the architecture (default resnet18; glyphnet is the package's own small pretrained network)")
+    d.add_argument('--arch', default='resnet18', choices=('resnet18', 'resnet34', 'resnet50', 'efficientnet_lite0', 'glyphnet'),
+                   help="the architecture (default resnet18; efficientnet_lite0 and glyphnet come with the package, pretrained)")
     d.add_argument('--pretrained', default='auto', choices=('auto', 'yes', 'no'),
-                   help="pretrained weights: 'auto' (default) uses ImageNet's when they can be had, else glyphnet's")
+                   help="pretrained weights: 'auto' (default) uses a resnet's ImageNet weights when they can be had, else "
+                        "(offline) EfficientNet-Lite0's ImageNet weights for photos and glyphnet's for small grey glyphs")
     d.add_argument('--seed', type=int, default=42)
     d.add_argument('--out', default='vision-course-demo', help='folder for report.html, summary.json and models/')
     a = sub.add_parser('app', help='serve the app in the browser with Voila')

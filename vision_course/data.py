@@ -21,7 +21,7 @@ from .sample import sample_path
 __all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'MEMORY_BUDGET_MB', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder',
            'Source', 'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
            'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'item_x', 'memory_mb', 'Data',
-           'batch_augment', 'build_dataloaders']
+           'batch_augment', 'default_size', 'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -260,6 +260,12 @@ def batch_augment(level='default', flip:bool=True) -> list:
     return aug_transforms(do_flip=flip)
 
 SPLITS = ('auto', 'random', 'fixed')
+
+def default_size(source=None) -> int:
+    "The image size to start from: 32 px for the bundled digits, else the lesson's 224 with a GPU and 128 on a CPU."
+    import torch
+    if getattr(source, 'kind', None) == 'sample': return 32
+    return 224 if torch.cuda.is_available() else 128
 
 def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
                       flip:bool=True, method:str='crop', split:str='auto', oversample:dict|None=None, num_workers:int=0, device=None,

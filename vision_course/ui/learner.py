@@ -26,6 +26,8 @@ ARCH_CHOICES = (
     Arch('resnet34', "34 layers, about 21.8 M parameters: the lesson's choice, roughly twice the work of resnet18."),
     Arch('resnet50', "50 layers, about 25.6 M parameters in deeper blocks: often more accurate, but slower and it needs "
                      "much more memory (lower the batch size if it runs out)."),
+    Arch('efficientnet_lite0', "EfficientNet-Lite0, 4.7 M parameters, with real ImageNet weights that come with the package: "
+                               "transfer learning on photos without the network. Made for phones, so it is quick on a CPU."),
     Arch('glyphnet', "this package's own slim xresnet, 0.9 M parameters, pretrained offline on printed letters and digits: "
                      "transfer learning without the network, quick on a laptop."),
 )
@@ -96,7 +98,8 @@ def explain_html(res:dict, rows:list[dict], n_classes:int|None=None) -> str:
                 f"shapes. fastai removed the old last layer and put a fresh head on top, with {outs}; the head knows "
                 f"nothing yet.</p>"
                 f"<p><b>Freezing.</b> The body's {millions(res['frozen'])} parameters are frozen: the first training (step 6) "
-                f"leaves them as they are and adjusts the head's {millions(head)}, plus the body's batch norm layers. A "
+                f"leaves them as they are and adjusts the head's {millions(head)} (the lesson's recipe trains the body's "
+                f"batch norm layers too; the fast stage 1 keeps them as they are, see step 6). A "
                 f"random head would otherwise push large, meaningless corrections into the body and spoil what it "
                 f"learned. With the head trained, step 9 unfreezes the body and trains it gently, the early layers least.</p>")
     return (f"<p><b>From scratch.</b> All {millions(res['parameters'])} parameters start random, so there is nothing worth "
@@ -119,11 +122,12 @@ class LearnerPanel(Panel):
         self.course = course if course is not None else _course()
         sty = dict(description_width='8em')
         self.arch = W.ToggleButtons(options=[a.name for a in ARCH_CHOICES], value=ARCH_CHOICES[0].name,
-                                    description='Architecture', style=dict(description_width='8em', button_width='7em'))
+                                    description='Architecture', style=dict(description_width='8em', button_width='auto'))
         self.arch_about = W.HTML(layout=W.Layout(margin='0 0 .4em 8.5em'))
         self.weights = W.ToggleButtons(options=WEIGHTS, value='auto', description='Weights',
                                        style=dict(description_width='8em', button_width='12em'),
-                                       tooltips=["ImageNet's weights when they are here or can be downloaded, else glyphnet's",
+                                       tooltips=["ImageNet's weights when they are here or can be downloaded, else (offline) "
+                                                 "EfficientNet-Lite0's for photos or glyphnet's for small grey glyphs",
                                                  "pretrained weights, or an error saying why they cannot be had",
                                                  "random weights: train everything from nothing"])
         self.metrics = {m: W.Checkbox(value=True, description=f"{m}: {about}", indent=False, layout=W.Layout(width='auto'))
@@ -245,8 +249,8 @@ def _show(self:LearnerPanel, res:dict, rows:list[dict], n_classes:int, asked=Non
     if asked == 'auto' and not res['pretrained']:
         self.say(f"Learner ready{took}, with random weights: no pretrained weights can be had here.", 'warn')
     elif asked == 'auto' and res.get('asked', res['arch']) != res['arch']:
-        self.say(f"Learner ready{took}: no ImageNet weights for {res['asked']} here (no network), so it is glyphnet, "
-                 "the package's own pretrained network.", 'warn')
+        self.say(f"Learner ready{took}: you asked for {res['asked']}, whose ImageNet weights cannot be downloaded here (no "
+                 f"network); it is {res['arch']}, pretrained and installed with the package, because {res.get('why') or 'it is there'}.", 'warn')
     else: self.say(f"Learner ready{took}.", 'ok')
 
 def learner_panel(**kwargs) -> LearnerPanel:
