@@ -15,6 +15,8 @@ This is the first benchmark of the benchmark issue (the others join it there):
 - import_s: `import vision_course` and its ui modules in fresh interpreters (no fastai or torch).
 - v1_import_ratio: `from vision_course.v1 import *` / `from fastai.vision.all import *`, both timed in each of 3 fresh
   interpreters (fastai first, then the layer's remainder); v1_import_ratio_separate: one interpreter per import.
+- photo_transfer, photo_stage1_speedup, photo_wizard_s: on the bundled photo set, see bench/photos.py (`--only-photos`
+  measures them alone).
 - demo_s, demo_accuracy, peak_rss_mb: `vision-course demo` end to end (skipped with QUICK=1; `--only-demo` measures it alone).
 - rss_growth_20_runs: RSS growth from the first to the 20th of 20 train-and-discard demo runs in one process.
 - label_preview_100k_ms (also regex_preview_ms): the label panel's regex preview over 100,000 file names, and its ratio to a bare `re.search` loop.
@@ -31,6 +33,8 @@ import datetime, functools, json, os, platform, statistics, subprocess, sys, tem
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import photos  # bench/photos.py
 QUICK = os.environ.get('QUICK', '') not in ('', '0')
 REPS = 3
 
@@ -528,6 +532,7 @@ def main():
         bb, bb_setup = timed('backbone', backbone_transfer)
         _backbone_results(results, bb, bb_setup)
         results['demo_s'], results['demo_accuracy'], results['peak_rss_mb'] = timed('demo', demo)
+        timed('photos', photos.measure, results)
         rss = timed('rss_growth', rss_growth, 20)
         results['rss_growth_20_runs'] = (rss[-1] - rss[0]) / rss[0]
         results['rss_mb'] = rss
@@ -547,7 +552,9 @@ GOALS = dict(train_vs_fastai=('>=', 0.97), train_vs_bare=('>=', 0.9), peak_rss_m
              label_preview_100k_ms=('<', 200), live_view_draw_share=('<=', 0.03), demo_s=('<=', 60), demo_accuracy=('>=', 0.97), regex_preview_ms=('<=', 200),
              load_vs_fastai=('>=', 0.8), lr_find_first_point_s=('<=', 1), lr_find_live_overhead=('<=', 0.03),
              first_paint_ratio=('<=', 1.5), v1_import_ratio=('<=', 1.1), backbone_transfer_accuracy=('>=', 0.97),
-             backbone_transfer_minus_scratch=('>', 0), backbone_head_speedup=('>', 1), backbone_slice_minus_stage1_rate=('>', 0))
+             backbone_transfer_minus_scratch=('>', 0), backbone_head_speedup=('>', 1), backbone_slice_minus_stage1_rate=('>', 0),
+             photo_transfer_minus_best_other=('>=', 0.10), photo_stage1_speedup=('>=', 3), photo_stage1_accuracy_diff=('>=', -0.01),
+             photo_wizard_s=('<=', 300), photo_wizard_accuracy=('>=', 0.9))
 
 
 def _backbone_longer(results):
@@ -577,6 +584,7 @@ def render(results):
               if results.get('first_paint_date') else '') +
              (f" The v1_import row was measured on its own on {results['v1_import_date']}." if results.get('v1_import_date') else '') +
              (f" The backbone rows were measured on their own on {results['backbone_date']}." if results.get('backbone_date') else '')
+             + (f" The photo rows were measured on their own on {results['photos_date']}." if results.get('photos_date') else '')
              + (f" The demo rows were measured on their own on {results['demo_date']}." if results.get('demo_date') else '')
              + (f" The backbone_longer row (context) was measured on {results['backbone_longer_date']} by `--only-backbone`."
                 if results.get('backbone_longer_date') and not results.get('backbone_date') else '')
@@ -641,6 +649,7 @@ def render(results):
                          f"seed {L['setup']['seeds'][0]}: transfer {L['transfer']:.4f}, scratch {L['scratch']:.4f}, head only "
                          f"{L['head_only']:.4f}, everything from the pretrained weights {L['everything']:.4f}, the warning "
                          f"{L['warning']:.4f}: with more epochs, training from scratch catches up on these easy digits |")
+    lines += photos.rows(results, fmt)
     if raw.get('v1_import'):
         v = raw['v1_import']
         lines.append(f"| v1_import_ratio | {results['v1_import_ratio']:.3f} (min {min(v['ratio']):.3f}, max {max(v['ratio']):.3f}) | ≤ 1.1 | "
@@ -714,6 +723,11 @@ def render(results):
                    backbone_transfer_minus_scratch="on this easy data set the network learns the digits from scratch within the same budget.",
                    backbone_head_speedup="the head is small next to the body's forward pass, which both runs do.",
                    backbone_slice_minus_stage1_rate="with this backbone and budget the stage-1 rate did not hurt the unfrozen body.",
+                   photo_transfer_minus_best_other="the photo set's classes are views of one photo each, so even weak features separate them.",
+                   photo_stage1_speedup="the body's forward pass is most of a fast batch; with augmentation on, only the validation features are reused.",
+                   photo_stage1_accuracy_diff="the body's batch norm, fixed in the fast stage 1, matters for these photos.",
+                   photo_wizard_s="the unfrozen stage (finder and fine-tuning) sends gradients through the whole body.",
+                   photo_wizard_accuracy="too few epochs for this seed.",
                    first_paint_ratio="the wizard's notebook builds more widgets than one button, and its kernel imports "
                                      "more before the first of them is drawn.")
         for k in missed: lines.append(f"- `{k}` = {results[k]:.3g} (goal {GOALS[k][0]} {GOALS[k][1]}): {why[k]}")
@@ -731,6 +745,13 @@ if __name__ == '__main__':
         _backbone_results(res, *backbone_transfer())
         _backbone_longer(res)
         res['backbone_date'] = res['backbone_longer_date'] = datetime.datetime.now().isoformat(timespec='seconds')
+        (HERE/'results.json').write_text(json.dumps(res, indent=1) + '\n')
+        render(res)
+    elif '--only-photos' in sys.argv:  # re-measure the photo figures alone and keep the rest of the last full run
+        res = json.loads((HERE/'results.json').read_text())
+        t = time.perf_counter(); photos.measure(res)
+        res.setdefault('bench_s', {})['photos'] = round(time.perf_counter() - t, 1)
+        res['photos_date'] = datetime.datetime.now().isoformat(timespec='seconds')
         (HERE/'results.json').write_text(json.dumps(res, indent=1) + '\n')
         render(res)
     elif '--only-demo' in sys.argv:  # re-measure the demo alone and keep the rest of the last full run

@@ -53,10 +53,10 @@ class TerminalProgress:
 def _check_data(spec:str):
     "Fail fast, before writing anything, if `spec` is a folder that cannot be used."
     from vision_course.data import check_folder, require_images
-    if spec == 'sample' or re.fullmatch(r'(URLs\.)?[A-Z0-9_]+', spec): return  # checked when downloaded
+    if spec in ('sample', 'photos') or re.fullmatch(r'(URLs\.)?[A-Z0-9_]+', spec): return  # built or checked when downloaded
     require_images(check_folder(spec))
 
-def demo(data:str='sample', epochs:int=4, size:int|None=None, out='vision-course-demo', bs:int=64, lr:float=3e-3,
+def demo(data:str='sample', epochs:int=4, size:int|None=None, out='vision-course-demo', bs:int|None=None, lr:float=3e-3,
          finetune_epochs:int=2, lr_iters:int=40, arch:str='resnet18', pretrained='auto', seed:int=42, stream=None) -> dict:
     "Run all nine steps on `data`, print a table, write `report.html` and `summary.json` into `out`."
     from vision_course.course import Course, STEPS, TITLES
@@ -208,10 +208,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'vision-course {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     d = sub.add_parser('demo', help='run all nine steps headless and write a report')
-    d.add_argument('--data', default='sample', help="'sample' (the bundled digits), a fastai data set such as PETS, or a folder")
+    d.add_argument('--data', default='sample', help="'sample' (the bundled digits), 'photos' (the bundled photo set), a fastai data set such as PETS, or a folder")
     d.add_argument('--epochs', type=int, default=4, help='epochs of the first stage (default 4)')
     d.add_argument('--size', type=int, default=None, help='image size in pixels (default: 32 for the digits sample, else 128 on a CPU, 224 with a GPU)')
-    d.add_argument('--bs', type=int, default=64, help='batch size (default 64)')
+    d.add_argument('--bs', type=int, default=None, help='batch size (default: 64, or 16 for photos on a CPU)')
     d.add_argument('--lr', type=float, default=3e-3, help='learning rate of the first stage (default 3e-3)')
     d.add_argument('--finetune-epochs', type=int, default=2, help='epochs of the fine-tuning stage (default 2)')
     d.add_argument('--lr-iters', type=int, default=40, help="iterations of the lr finder (default 40)")

@@ -93,12 +93,13 @@ def labels(self:Course, strategy:str='folders', **params):
 
 # %% ../nbs/06_course.ipynb #0e3c48b0
 @patch
-def data(self:Course, size:int|None=None, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default', flip:bool|None=None,
+def data(self:Course, size:int|None=None, bs:int|None=None, valid_pct:float=0.2, seed:int=42, augment='default', flip:bool|None=None,
          method:str='crop', split:str='auto', cleaning:bool=True):
     "Step 4: build the DataLoaders (with the cleaning list's marks applied unless `cleaning=False`); `size` None: `default_size`."
-    from vision_course.data import build_dataloaders, split_items, default_size
+    from vision_course.data import build_dataloaders, split_items, default_size, default_bs
     from vision_course.cleaning import describe_cleaning
     if size is None: size = default_size(self.results.get('source'))
+    if bs is None: bs = default_bs(self.results.get('source'))
     if flip is None: flip = not (self.done('source') and self.results['source'].kind == 'sample')
     def build(cleaning, **kw):
         lab, summary, notes = self.results['labels'], None, []
@@ -412,7 +413,7 @@ def remedy(self:Course, kind:str, epochs:int|None=None, pairs=None, min_val:int=
 
 # %% ../nbs/06_course.ipynb #8172ea12
 @patch
-def run_all(self:Course, source='sample', size:int|None=None, bs:int=64, arch:str='resnet18', pretrained='auto',
+def run_all(self:Course, source='sample', size:int|None=None, bs:int|None=None, arch:str='resnet18', pretrained='auto',
             epochs:int=4, lr:float=3e-3, finetune_epochs:int=2, num_it:int=40, min_val:int=1, seed:int=42):
     "Run the nine steps in order."
     self.environment()

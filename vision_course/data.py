@@ -21,7 +21,7 @@ from .sample import sample_path
 __all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'MEMORY_BUDGET_MB', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder',
            'Source', 'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
            'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'item_x', 'memory_mb', 'Data',
-           'batch_augment', 'default_size', 'build_dataloaders']
+           'batch_augment', 'default_size', 'default_bs', 'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -266,6 +266,11 @@ def default_size(source=None) -> int:
     import torch
     if getattr(source, 'kind', None) == 'sample': return 32
     return 224 if torch.cuda.is_available() else 128
+
+def default_bs(source=None) -> int:
+    "The batch size to start from: the lesson's 64, or 16 for photos on a CPU (more, smaller steps on a few hundred images)."
+    import torch
+    return 64 if getattr(source, 'kind', None) == 'sample' or torch.cuda.is_available() else 16
 
 def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
                       flip:bool=True, method:str='crop', split:str='auto', oversample:dict|None=None, num_workers:int=0, device=None,

@@ -130,6 +130,9 @@ def refresh(self:LoadersPanel):
     self.split.value = 'fixed' if fixed else 'random'
     src = self.course.results.get('source')
     self.flip.value = not (src is not None and src.kind == 'sample')
+    if self.course.results.get('data') is None:  # a size and batch size that suit these images on this machine
+        from vision_course.data import default_size, default_bs
+        self.size.value, self.bs.value = default_size(src), default_bs(src)
     self._sync_split()
     if self.course.results.get('data') is None:
         self.say(f"Ready: {len(lab.items):,} labelled images in {len(lab.classes)} classes. Choose the settings, then build.")

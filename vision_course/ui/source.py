@@ -25,7 +25,7 @@ DATASETS = {'PETS': 'Oxford-IIIT pets, 37 breeds (lesson 1), about 800 MB',
             'IMAGEWOOF_160': 'ten dog breeds from ImageNet, about 90 MB',
             'CIFAR': 'ten classes of tiny photos, about 170 MB',
             'CALTECH_101': '101 kinds of object, about 130 MB'}
-KINDS = (('Sample', 'sample'), ('Folder', 'folder'), ('fastai data set', 'url'), ('Upload zip', 'upload'))
+KINDS = (('Sample', 'sample'), ('Sample photos', 'photos'), ('Folder', 'folder'), ('fastai data set', 'url'), ('Upload zip', 'upload'))
 
 # %% ../../nbs/11_ui_source.ipynb #7bc50627
 class SourcePanel(Panel):
@@ -78,12 +78,14 @@ def _roots_text(roots) -> str:
 def _show_options(self:SourcePanel):
     k, where = self.kind.value, 'the machine that runs this app' if self.mode == 'app' else 'this computer'
     hint = dict(sample="The bundled handwritten digits: 1797 small PNGs in class folders, already split into train/ and valid/.",
+                photos="200 real photos in ten class folders (astronaut, cat, coffee, rocket…), cut from the photographs that "
+                       "scikit-image, matplotlib and scikit-learn ship: the lessons' kind of images, with ImageNet weights offline.",
                 folder=f"A folder on {where} that holds your images. Allowed under: {_roots_text(self.roots)}.",
                 url="Downloaded with fastai's <code>untar_data</code> the first time (needs the network), then read from disk.",
                 upload=f"A .zip of your image folders, at most {self.max_upload_mb:g} MB. It is unpacked into the app's own "
                        "folder; links, absolute paths and <code>..</code> inside it are left out.")[k]
     self.hint.value = f'<span style="color:#555">{hint}</span>'
-    inputs = dict(sample=[], folder=[self.path], url=[self.dataset], upload=[W.HBox([self.upload, self.upload_info])])[k]
+    inputs = dict(sample=[], photos=[], folder=[self.path], url=[self.dataset], upload=[W.HBox([self.upload, self.upload_info])])[k]
     self.options.children = inputs + [self.hint]
 
 @patch
@@ -123,6 +125,7 @@ def _job(self:SourcePanel):
     "What to do for the chosen kind: `(message, spec, upload)`, `upload` being `(name, bytes)` or an earlier `Unpacked`; checks the input first."
     k = self.kind.value
     if k == 'sample': return 'Looking for images in the sample…', 'sample', None
+    if k == 'photos': return 'Making the photo set (the first time, a few seconds) and looking at it…', 'photos', None
     if k == 'folder':
         p = check_allowed(self.path.value, self.roots)
         return f'Looking for images in {p}…', str(p), None

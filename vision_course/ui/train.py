@@ -11,7 +11,7 @@ import ipywidgets as W
 from .base import Panel
 
 # %% auto #0
-__all__ = ['rows_html', 'LiveView', 'LRFinderView', 'TrainPanel', 'train_steps']
+__all__ = ['RECIPES', 'RECIPE_ABOUT', 'rows_html', 'LiveView', 'LRFinderView', 'TrainPanel', 'recipe_text', 'train_steps']
 
 # %% ../../nbs/16_ui_train.ipynb #f04fde2f
 def _fmt(v) -> str:
@@ -118,6 +118,12 @@ class LRFinderView(W.VBox):
 
 # %% ../../nbs/16_ui_train.ipynb #7eefb830
 _BTN = W.Layout(width='12em')
+RECIPES = (('Auto', 'auto'), ('Fast stage 1', 'fast'), ("The lesson's exact recipe", 'exact'))
+RECIPE_ABOUT = ("<small>With the body frozen only the head learns. <b>Fast</b> runs the body as at inference (no gradients "
+                "through it, its batch norm as pretrained, features of images seen before reused): several times quicker "
+                "on a CPU. <b>The lesson's recipe</b> is fastai's frozen training, which also trains the body's batch norm "
+                "and so sends every gradient back through the whole body. <b>Auto</b>: fast on a CPU, the lesson's on a GPU. "
+                "Fine-tuning (step 9) trains everything either way.</small>")
 
 class TrainPanel(Panel):
     "Step 6: train with `fit_one_cycle`, watch it live, stop it, save and load stages, read the curve doctor, compare runs."
@@ -132,6 +138,11 @@ class TrainPanel(Panel):
                                    description='Learning rate', style=sty, layout=W.Layout(width='30em'))
         self.find_button = W.Button(description='Find a rate', icon='search', layout=_BTN, disabled=True,
                                     tooltip='run the learning-rate finder and set the rate to its suggestion')
+        self.recipe = W.ToggleButtons(options=RECIPES, value='auto', description='Stage 1', style=dict(description_width='8em', button_width='auto'),
+                                      tooltips=["fast on a CPU when the body is frozen, the lesson's recipe otherwise",
+                                                "the frozen body runs as at inference: no gradients through it, batch norm fixed",
+                                                "fastai's frozen training: gradients through the body, batch norm trained"])
+        self.recipe_about = W.HTML(RECIPE_ABOUT, layout=W.Layout(margin='0 0 .4em 8.5em', max_width='60em'))
         self.stage = W.Text(value='stage-1', description='Save as', style=sty, layout=W.Layout(width='22em'))
         self.replace = W.Checkbox(value=False, description='replace a saved stage of this name', indent=False)
         self.train_button = W.Button(description='Train', button_style='primary', icon='play', layout=_BTN, disabled=True)
@@ -148,7 +159,7 @@ class TrainPanel(Panel):
         intro = ("One-cycle training, as in the lesson's <code>learn.fit_one_cycle(4)</code>: the learning rate rises to "
                  "the value below, then falls again within the run. One epoch is one pass over the training images. "
                  "The lesson's default maximum rate is 3e-3 (fastai 2's is 1e-3).")
-        super().__init__([self.epochs, W.HBox([self.lr, self.find_button]), W.HBox([self.stage, self.replace]),
+        super().__init__([self.epochs, W.HBox([self.lr, self.find_button]), self.recipe, self.recipe_about, W.HBox([self.stage, self.replace]),
                           W.HBox([self.train_button, self.stop_button]), self.status, self.live, self.lr_view,
                           self.verdict, self.actions,
                           W.HTML('<h4 style="margin:.6em 0 .2em 0">Saved stages</h4>'), self.stages,
@@ -218,7 +229,7 @@ def _sync_load(self:TrainPanel, busy:bool|None=None):
 
 @patch
 def _show_runs(self:TrainPanel):
-    cols = ['run', 'step', 'arch', 'epochs', 'lr', 'seconds', 'train_loss', 'valid_loss', 'error_rate', 'accuracy', 'stage', 'verdict']
+    cols = ['run', 'step', 'arch', 'recipe', 'epochs', 'lr', 'seconds', 'train_loss', 'valid_loss', 'error_rate', 'accuracy', 'stage', 'verdict']
     rows = [{**r, 'epochs': f"{r['epochs']} of {r['planned_epochs']}" if r.get('stopped') else r['epochs'],
              'seconds': f"{r['seconds']:.0f}"} for r in self.course.runs]
     self.runs.value = rows_html([{c: r.get(c, '') for c in cols} for r in rows]) or '<i>No runs yet.</i>'
@@ -242,7 +253,8 @@ def _run_work(self:TrainPanel, work, done, training:bool=True):
 @patch
 def settings(self:TrainPanel) -> dict:
     "What `Course.train` gets from the form."
-    return dict(epochs=self.epochs.value, lr=float(f'{self.lr.value:.2g}'), stage=self.stage.value.strip(), overwrite=self.replace.value)
+    return dict(epochs=self.epochs.value, lr=float(f'{self.lr.value:.2g}'), stage=self.stage.value.strip(), overwrite=self.replace.value,
+                recipe=self.recipe.value)
 
 @patch
 def _check_stage(self:TrainPanel, name:str, overwrite:bool):
@@ -270,6 +282,16 @@ def _on_stop(self:TrainPanel, _=None):
     self.stop_button.disabled = True
     self.say("Stopping after the batch in progress…", 'warn')
 
+def recipe_text(hist:dict) -> str:
+    "Which stage-1 recipe ran, at what speed, and what the fast one reused, in a sentence."
+    if not hist.get('recipe'): return ''
+    speed = f", {hist['images_per_s']:.0f} training images a second" if hist.get('images_per_s') else ''
+    f = hist.get('fast') or {}
+    reused = (f" The body's features of {f['reused']:,} images were reused rather than computed again"
+              f"{'' if f.get('cached_train') else ' (the validation images: augmentation changes the training images every epoch)'}."
+              if f.get('reused') else '')
+    return f"Recipe: {hist['recipe_why']}{speed}.{reused}"
+
 @patch
 def _trained(self:TrainPanel, hist:dict):
     from vision_course.train import progress_text
@@ -278,7 +300,7 @@ def _trained(self:TrainPanel, hist:dict):
     acc = f"accuracy {hist['accuracy']:.3f}, valid loss {hist['valid_loss']:.3f}"
     if hist['stopped']:
         self.say(f"Stopped: {how}. The model keeps what it learned so far ({acc}), saved as '{hist['stage']}'.", 'warn')
-    else: self.say(f"Done: {how} in {hist['seconds']:.0f} s; {acc}; saved as '{hist['stage']}'.", 'ok')
+    else: self.say(f"Done: {how} in {hist['seconds']:.0f} s; {acc}; saved as '{hist['stage']}'. {recipe_text(hist)}", 'ok')
     data = self.course.results.get('data')
     v = diagnose(hist, n_classes=len(data.classes) if data is not None else None)
     if self.course.runs: self.course.runs[-1]['verdict'] = v.case
