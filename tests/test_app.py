@@ -150,6 +150,42 @@ def test_train_app_live_plot_and_stop(train_server):
         b.close()
 
 
+def test_train_app_photos_imagenet_offline(train_server):
+    """Steps 2-6 on the bundled photos, offline: 'Pretrained if available' starts from EfficientNet-Lite0's ImageNet
+    weights and says why, the layer table shows its three groups, and the fast stage 1 runs and says so."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = _new_page(b, train_server, lambda p: p.get_by_role('button', name='Use this source'))
+        page.get_by_role('button', name='Sample photos').click()
+        page.get_by_text('200 real photos in ten class folders').wait_for(timeout=30_000)
+        page.get_by_role('button', name='Use this source').click()
+        page.get_by_text('Using 200 images').wait_for(timeout=120_000)
+        page.get_by_role('button', name='Label the images').click()
+        page.get_by_text('Labelled 200 images in 10 classes').wait_for(timeout=60_000)
+        page.get_by_role('button', name='Build the DataLoaders').click()
+        page.get_by_text('DataLoaders ready').wait_for(timeout=120_000)
+        body = page.inner_text('body')
+        assert '128×128 pixels' in body, 'photos on a CPU default to 128 px'
+        page.get_by_role('button', name='Create the learner').click()
+        page.get_by_text('layer groups').first.wait_for(timeout=120_000)
+        body = page.inner_text('body')
+        if 'you asked for resnet18' in body:  # offline (no cached resnet weights): Lite0, said in one line
+            assert 'efficientnet_lite0' in body and 'these look like photos' in body, body
+            assert 'EfficientNet-Lite0 with ImageNet weights' in body
+        assert 'body: later layers' in body and 'head (new, for your classes)' in body
+        _shot(page, 'train-photos-learner.png')
+        _slide_to(page, 'Epochs', 2)
+        page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
+        page.get_by_text('Done: finished 2 epochs').wait_for(timeout=300_000)
+        body = page.inner_text('body')
+        assert 'Recipe: fast stage 1 on this CPU' in body and 'training images a second' in body, body
+        acc = float(re.search(r'accuracy (0\.\d+|1\.0+)', body).group(1))
+        assert acc >= 0.8, f'two frozen epochs from ImageNet weights on the photos reached only {acc}'
+        _shot(page, 'train-photos-done.png')
+        b.close()
+
+
 @pytest.fixture
 def finetune_server():
     yield from _serve('finetune')

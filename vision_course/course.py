@@ -149,7 +149,9 @@ def learner(self:Course, arch:str='resnet18', pretrained='auto', seed:int=42, me
         elif weights == 'random':
             note = ("starts from random weights (no pretrained weights here), so nothing is frozen" if pretrained == 'auto'
                     else "starts from random weights, as asked")
-        else: note = f"starts from {'the weights of ' + name if name else 'ImageNet weights'}" + frozen
+        else: note = "starts from " + {'glyphnet': "glyphnet's weights, pretrained on printed letters and digits",
+                                       'efficientnet_lite0': "EfficientNet-Lite0's ImageNet weights (installed with the package)"
+                                       }.get(used, "ImageNet weights") + frozen
         return dict(learn=learn, arch=used, asked=arch, pretrained=use, weights=weights, note=note, metrics=tuple(metrics),
                     why=why, **learner_summary(learn))
     return self._run('learner', make, arch=arch, pretrained=pretrained, seed=seed, metrics=tuple(metrics))

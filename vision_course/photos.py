@@ -9,14 +9,14 @@ from __future__ import annotations
 import importlib.util, json, os, shutil, tempfile
 from pathlib import Path
 import numpy as np
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageEnhance, ImageFilter
 from .core import data_dir, DataError
 
 # %% auto #0
 __all__ = ['PHOTOS_VERSION', 'PHOTOS', 'SHORT_SIDE', 'photo_file', 'photo_view', 'build_photos', 'photos_path']
 
-# %% ../nbs/02c_photos.ipynb #3195f02a
-PHOTOS_VERSION = 1
+# %% ../nbs/02c_photos.ipynb #ebd1f96d
+PHOTOS_VERSION = 2
 PHOTOS = {  # class: (package, path inside it)
     'astronaut': ('skimage', 'data/astronaut.png'), 'cat': ('skimage', 'data/chelsea.png'),
     'coffee': ('skimage', 'data/coffee.png'), 'rocket': ('skimage', 'data/rocket.jpg'),
@@ -37,17 +37,22 @@ def photo_file(name:str) -> Path:
 
 # %% ../nbs/02c_photos.ipynb #cfe046af
 def photo_view(img:Image.Image, rng:np.random.Generator, short:int=SHORT_SIDE) -> Image.Image:
-    "One random view of `img`: a part of it, maybe mirrored, slightly turned and recoloured, `short` px on its short side."
+    "One random view of `img`: a part of it, maybe mirrored, turned, recoloured, grey or blurred, `short` px on its short side."
     w, h = img.size
-    area = rng.uniform(0.3, 0.9) * min(w, h) ** 2
+    area = rng.uniform(0.08, 0.6) * min(w, h) ** 2
     ratio = float(np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3))))
     bw, bh = min(w, int(round(np.sqrt(area * ratio)))), min(h, int(round(np.sqrt(area / ratio))))
     x, y = int(rng.integers(0, w - bw + 1)), int(rng.integers(0, h - bh + 1))
     v = img.crop((x, y, x + bw, y + bh))
     if rng.random() < 0.5: v = v.transpose(Image.FLIP_LEFT_RIGHT)
-    v = v.rotate(float(rng.uniform(-8, 8)), resample=Image.BILINEAR, expand=False)
-    for enh in (ImageEnhance.Brightness, ImageEnhance.Contrast, ImageEnhance.Color):
-        v = enh(v).enhance(float(rng.uniform(0.8, 1.2)))
+    v = v.rotate(float(rng.uniform(-8, 8)), resample=Image.BILINEAR)
+    hsv = np.asarray(v.convert('HSV')).copy()
+    hsv[..., 0] = (hsv[..., 0].astype(int) + int(rng.uniform(-0.08, 0.08) * 255)) % 256
+    v = Image.fromarray(hsv, 'HSV').convert('RGB')
+    for enh, lo, hi in ((ImageEnhance.Brightness, 0.7, 1.3), (ImageEnhance.Contrast, 0.7, 1.3), (ImageEnhance.Color, 0.4, 1.4)):
+        v = enh(v).enhance(float(rng.uniform(lo, hi)))
+    if rng.random() < 0.2: v = v.convert('L').convert('RGB')
+    if rng.random() < 0.2: v = v.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 1.5))))
     s = short / min(v.size)
     return v.resize((max(short, round(v.size[0] * s)), max(short, round(v.size[1] * s))), Image.BICUBIC)
 

@@ -172,7 +172,7 @@ class FastStage1(Callback):
         self.bn = [(p, p.requires_grad) for m in self.body.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                    for p in m.parameters(recurse=False)]
         for p, _ in self.bn: p.requires_grad_(False)
-        self.body.eval()
+        self.body.eval().to(memory_format=torch.channels_last)  # what CPU convolutions run fastest on (1.35× here)
         self.learn.model = self.full[1]  # fastai's loop now runs the head on the body's output
         self.t0 = time.perf_counter()
 
@@ -181,12 +181,13 @@ class FastStage1(Callback):
         with torch.no_grad(): self.learn.xb = (self._features(xb, self.cache_on and (self.cache_train or not self.training)),)
 
     def _features(self, xb, use_cache:bool):
-        if not use_cache: return self.body(xb)
+        xb = xb.as_subclass(torch.Tensor)  # a plain tensor: fastai's TensorImage sends each of the body's ops through Python
+        if not use_cache: return self.body(xb.contiguous(memory_format=torch.channels_last))
         keys = [hashlib.blake2b(x.detach().cpu().numpy().tobytes(), digest_size=16).digest() for x in xb]
         todo = [i for i, k in enumerate(keys) if k not in self.cache]
         self.hits, self.misses = self.hits + len(keys) - len(todo), self.misses + len(todo)
         if todo:
-            new = self.body(xb[todo] if len(todo) < len(keys) else xb)
+            new = self.body((xb[todo] if len(todo) < len(keys) else xb).contiguous(memory_format=torch.channels_last))
             for i, f in zip(todo, new):
                 if self.size + f.numel() * f.element_size() > self.budget: break
                 self.cache[keys[i]] = f; self.size += f.numel() * f.element_size()
@@ -201,6 +202,7 @@ class FastStage1(Callback):
         "Put the whole model back (also called by `train` when a fit ends by an error fastai does not catch)."
         if getattr(self, 'full', None) is None: return
         self.learn.model = self.full
+        self.body.to(memory_format=torch.contiguous_format)
         for p, g in self.bn: p.requires_grad_(g)
         self.full, self.seconds = None, time.perf_counter() - self.t0
 
