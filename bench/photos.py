@@ -30,7 +30,7 @@ def _fit(learn, epochs, lr, cbs=()):
     t = time.perf_counter()
     h = train(learn, epochs, lr, cbs=list(cbs))
     secs = time.perf_counter() - t
-    return float(learn.validate()[1]), len(h['batches']) * BS / secs
+    with learn.no_bar(): return float(learn.validate()[1]), len(h['batches']) * BS / secs
 
 
 def photo_transfer(seeds=(0, 1, 2), epochs=EPOCHS, valid_pct=0.7):
@@ -63,7 +63,7 @@ def photo_stage1_speedup(rounds=3, epochs=3, augment='default', valid_pct=0.5):
         t = time.perf_counter()
         with plain.no_bar(), plain.no_logging(): plain.fit_one_cycle(epochs, LR)
         plain_ips = epochs * len(plain.dls.train) * BS / (time.perf_counter() - t)
-        plain_acc = float(plain.validate()[1])
+        with plain.no_bar(): plain_acc = float(plain.validate()[1])
         set_seed(r)
         fast = make_learner(d, 'efficientnet_lite0', pretrained=True, metrics=('accuracy',))
         fast_acc, fast_ips = _fit(fast, epochs, LR, [FastStage1()])

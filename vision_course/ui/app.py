@@ -18,13 +18,14 @@ def _advice(env:dict) -> list[str]:
     "What the environment means for the rest of the steps, in plain words."
     out = []
     if env['device'] == 'cpu':
-        out.append("No GPU here: everything works on the CPU, more slowly. Keep the images small (32 px) and train a few "
-                   "epochs; the bundled digits are made for this.")
+        out.append("No GPU here: everything works on the CPU, more slowly. Keep the images small (32 px for the digits, "
+                   "128 px for photos) and train a few epochs; the fast stage 1 keeps a frozen body quick.")
     else: out.append(f"A GPU ({env['device_name']}): larger images (224 px, as in the lessons) and resnet34 are fine.")
     if not env['network']:
-        out.append("No network: use the bundled sample or your own folder. ImageNet weights cannot be downloaded, so "
-                   "unless they are already on this machine the learner starts from glyphnet, this package's own small "
-                   "network pretrained on printed glyphs: transfer learning still works.")
+        out.append("No network: use the bundled samples or your own folder. The resnets' ImageNet weights cannot be "
+                   "downloaded, so unless they are already on this machine the learner starts from a pretrained body that "
+                   "comes with the package: EfficientNet-Lite0's ImageNet weights for photos, glyphnet's (printed glyphs) "
+                   "for the digits. Transfer learning still works.")
     return out
 
 class ImportPanel(Panel):
@@ -96,12 +97,12 @@ TEACH = dict(
               "ones get blurry.",
         names=('fastai.vision.data.ImageDataLoaders.from_folder', 'fastai.vision.augment.aug_transforms')),
     learner=dict(
-        what="Join the data to a model: an architecture (resnet18, 34 or 50, or the package's glyphnet), where its weights "
-             "start, and the metrics.",
+        what="Join the data to a model: an architecture (resnet18, 34 or 50, EfficientNet-Lite0 or the package's glyphnet), "
+             "where its weights start, and the metrics.",
         why="Starting from weights trained on ImageNet (transfer learning) needs far less data and time: the body is "
             "frozen and only the new head trains at first.",
-        wrong="No network means no ImageNet weights: the model starts from glyphnet's (pretrained on printed glyphs, "
-              "shipped with the package) instead, or from random weights, and then nothing is frozen. "
+        wrong="No network means no resnet weights: the model starts from EfficientNet-Lite0's ImageNet weights (photos) "
+              "or glyphnet's (the digits), both installed with the package, or from random weights, and then nothing is frozen. "
               "A larger resnet needs more memory and time; start small.",
         names=('fastai.vision.learner.vision_learner', 'fastai.metrics.error_rate')),
     train=dict(
