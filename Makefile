@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT ?=
 APP_ARGS := $(if $(PORT),--port $(PORT),)
 
-.PHONY: app test demo bench setup check-sync browser clean-venv
+.PHONY: app lab test demo bench setup check-sync browser clean-venv
 
 ## set-up: a venv in .venv with the package (editable) and its dependencies, redone only when pyproject.toml changes
 setup: $(STAMP)
@@ -22,6 +22,12 @@ $(STAMP):  # named by the hash of pyproject.toml, so only a change of its conten
 ## the main job: the app in the browser, served by Voila on 127.0.0.1
 app: setup
 	$(BIN)/vision-course app $(APP_ARGS)
+
+## JupyterLab on a folder with the lessons and the start notebook (copied once; your edits there are kept)
+LAB_DIR ?= lab
+lab: setup
+	$(BIN)/vision-course lessons $(LAB_DIR)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_DIR)/start.ipynb
 
 ## a headless run of all nine steps with a report in demo-out/
 demo: setup
@@ -40,7 +46,7 @@ browser:
 ## exported modules must match the notebooks, and notebooks must be clean
 check-sync: setup
 	@tmp=$$(mktemp -d) && cp -r vision_course nbs "$$tmp"/ && \
-	  $(BIN)/nbdev-export && $(BIN)/nbdev-clean && \
+	  $(BIN)/nbdev-export && $(BIN)/nbdev-clean && $(BIN)/nbdev-clean --fname vision_course/lessons && \
 	  if ! diff -r "$$tmp/vision_course" vision_course >/dev/null || ! diff -r "$$tmp/nbs" nbs >/dev/null; then \
 	    diff -r "$$tmp/vision_course" vision_course; diff -r "$$tmp/nbs" nbs; \
 	    echo "FAILED: vision_course/ or nbs/ were out of sync (nbdev-export / nbdev-clean changed them; review and commit)"; exit 1; fi; \
@@ -51,6 +57,8 @@ test: setup browser check-sync
 	@rm -rf .test-tmp && mkdir -p .test-tmp
 	# one torch thread per notebook: two notebooks with two spinning OpenMP threads each on two cores run ~6x slower
 	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing
+	# the lessons and the start notebook live in the package (a plain `pip install` has them): run them too
+	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing vision_course/lessons
 	TMPDIR=$(CURDIR)/.test-tmp $(BIN)/python -m pytest -q tests
 	@rm -rf .test-tmp
 

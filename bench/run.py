@@ -424,7 +424,7 @@ def first_paint(selector='.vc-steplist', reps=5, wizard=None, settings=(True, Fa
     from vision_course.cli import private_root, voila_process, PREHEAT
     sys.path.insert(0, str(HERE.parent/'tests'))
     from test_app import _browser
-    pages = dict(wizard=(Path(wizard or HERE.parent/'apps'/'wizard.ipynb'), selector),
+    pages = dict(wizard=(Path(wizard or HERE.parent/'vision_course'/'apps'/'wizard.ipynb'), selector),
                  button=(HERE/'one_button.ipynb', '.widget-button'))
     variants = [(name, pre) for pre in settings for name in pages]
     res = {f"{n}_{'preheat' if pre else 'cold'}": [] for n, pre in variants}

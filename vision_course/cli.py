@@ -12,8 +12,9 @@ from .core import CourseError, Events
 from . import __version__
 
 # %% auto #0
-__all__ = ['APPS_DIR', 'WEBSOCKET_MB', 'CULL_IDLE_S', 'CULL_INTERVAL_S', 'PREHEAT', 'TerminalProgress', 'demo', 'free_port',
-           'private_root', 'voila_command', 'voila_process', 'app', 'check', 'study', 'parser', 'main']
+__all__ = ['APPS_DIR', 'LESSONS_DIR', 'WEBSOCKET_MB', 'CULL_IDLE_S', 'CULL_INTERVAL_S', 'PREHEAT', 'TerminalProgress', 'demo',
+           'free_port', 'private_root', 'voila_command', 'voila_process', 'app', 'check', 'study', 'copy_lessons',
+           'runs', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #2ca58398
 class TerminalProgress:
@@ -79,7 +80,8 @@ def demo(data:str='sample', epochs:int=4, size:int|None=None, out='vision-course
     return s
 
 # %% ../nbs/08_cli.ipynb #2d8ed183
-APPS_DIR = Path(__file__).resolve().parent.parent/'apps' if '__file__' in globals() else Path('../apps').resolve()
+APPS_DIR = (Path(__file__).resolve().parent if '__file__' in globals() else Path('../vision_course').resolve())/'apps'
+LESSONS_DIR = APPS_DIR.parent/'lessons'  # both inside the package, so that a plain `pip install` has them
 
 def free_port(start:int=8866, tries:int=50) -> int:
     "The first port from `start` on which 127.0.0.1 can listen."
@@ -128,11 +130,15 @@ def voila_process(served:Path, port:int, browser:bool=False, preheat:bool|None=N
     return subprocess.Popen(voila_command(served, port, browser, preheat), cwd=served.parent, env=env, **kwargs)
 
 def app(name:str='wizard', port:int|None=None, browser:bool=True):
-    "Serve `apps/<name>.ipynb` with Voila until interrupted."
+    "Serve the package's `apps/<name>.ipynb` with Voila until interrupted."
     nb = APPS_DIR/f'{name}.ipynb'
     if not nb.exists():
         have = ', '.join(sorted(p.stem for p in APPS_DIR.glob('*.ipynb'))) or 'none'
         raise CourseError(f"There is no app called {name!r} (apps here: {have}).")
+    import importlib.util
+    if importlib.util.find_spec('voila') is None:
+        raise CourseError("The apps are served by Voila, which this install does not have: `pip install 'vision-course[app]'` "
+                          "(or `make app` in the repository). In a notebook, `from vision_course.ui import wizard; wizard()` needs no Voila.")
     from vision_course.sample import sample_path
     sample_path()
     port = free_port(port or 8866, 1 if port else 50)
@@ -200,6 +206,47 @@ def study(deck:str|None=None, topic:str|None=None, step:str|None=None, new:int=2
     terminal_study(s, ask, say)
     return 0
 
+# %% ../nbs/08_cli.ipynb #c3d0e4a2
+def copy_lessons(dest) -> dict:
+    "Copy the package's lesson notebooks into `dest`, never overwriting a different file there; what happened to each."
+    import filecmp, shutil
+    dest = Path(dest).expanduser()
+    try: dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise CourseError(f"Cannot create {dest} ({e.strerror}): choose a folder you can write to.") from None
+    out = {}
+    for src in sorted(LESSONS_DIR.glob('*.ipynb')):
+        to = dest/src.name
+        if not to.exists(): shutil.copyfile(src, to); out[src.name] = 'copied'
+        elif filecmp.cmp(src, to, shallow=False): out[src.name] = 'already there'
+        else:
+            new = to.with_suffix('.new.ipynb')
+            shutil.copyfile(src, new); out[src.name] = f"yours kept (it differs); this version is {new.name}"
+    if not out: raise CourseError(f"No lesson notebooks in {LESSONS_DIR}: reinstall vision-course.")
+    return out
+
+def runs(clean:bool=False, dry_run:bool=False, keep=None, unkeep=None, days=None, max_gb=None, stream=None) -> int:
+    "`vision-course runs`: list the run folders, or keep one, or clean them by the rule."
+    from vision_course.runs import list_runs, clean_runs, keep_run, runs_dir
+    stream = stream or sys.stdout
+    if keep or unkeep:
+        d = keep_run(keep or unkeep, keep=bool(keep))
+        print(f"{d.name}: {'kept: never cleaned' if keep else 'no longer kept'}", file=stream)
+        return 0
+    if clean:
+        res = clean_runs(days=days, max_gb=max_gb, dry_run=dry_run)
+        verb = 'would remove' if dry_run else 'removed'
+        for r in res['removed']: print(f"{verb} {r['name']} ({r['mb']:.0f} MB, {r['why']})", file=stream)
+        print(f"{verb} {len(res['removed'])} run folder{'s' * (len(res['removed']) != 1)}, {res['freed_mb']:.0f} MB; "
+              f"{len(res['kept'])} stay ({res['total_mb']:.0f} MB). Rule: older than {res['days']:g} days, or over "
+              f"{res['max_gb']:g} GB in all, oldest first; kept and in-use ones always stay.", file=stream)
+        return 0
+    rows = list_runs()
+    print(f"{len(rows)} run folder{'s' * (len(rows) != 1)} in {runs_dir()}, {sum(r['mb'] for r in rows):.0f} MB:", file=stream)
+    for r in rows:
+        flags = ', '.join(f for f, on in (('kept', r['kept']), ('in use', r['in_use'])) if on)
+        print(f"  {r['name']:<16} {r['mb']:>8.1f} MB  {r['days']:>6.1f} days{'  (' + flags + ')' if flags else ''}", file=stream)
+    return 0
+
 # %% ../nbs/08_cli.ipynb #6aa3443e
 def parser() -> argparse.ArgumentParser:
     "The `vision-course` argument parser with its subcommands."
@@ -233,6 +280,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument('--bs', type=int, default=64, help='the batch size you will train with (default 64)')
     c.add_argument('--json', action='store_true', help='print the findings as JSON')
     c.add_argument('--limit', type=int, default=10, help='files listed per finding (default 10)')
+    le = sub.add_parser('lessons', help="copy the lesson notebooks and the start notebook into a folder of yours")
+    le.add_argument('dest', nargs='?', default='vision-course-lessons', help='the folder (default ./vision-course-lessons)')
+    ru = sub.add_parser('runs', help='list the run folders (saved stages of each Course) with their sizes; clean them')
+    ru.add_argument('--clean', action='store_true', help='remove the run folders the rule lets go (kept and in-use ones stay)')
+    ru.add_argument('--dry-run', action='store_true', help='with --clean: only say which would go')
+    ru.add_argument('--keep', metavar='NAME', help='mark run folder NAME as kept: never cleaned')
+    ru.add_argument('--unkeep', metavar='NAME', help='let run folder NAME be cleaned again')
+    ru.add_argument('--days', type=float, default=None, help='age rule in days (default 14, $VISION_COURSE_RUNS_DAYS; 0: never by age)')
+    ru.add_argument('--max-gb', type=float, default=None, help='size rule: all run folders together (default 2, $VISION_COURSE_RUNS_GB)')
     s = sub.add_parser('sample', help='write the bundled sample data and print its folder')
     s.add_argument('--messy', metavar='DIR', help='instead, write a small data set full of problems into new folder DIR')
     sub.add_parser('env', help='show versions, device and network')
@@ -258,6 +314,10 @@ def main(argv=None) -> int:
                  args.arch, pre, args.seed)
         elif args.command == 'app': return app(args.name, args.port, not args.no_browser)
         elif args.command == 'check': return check(args.path, args.labels, args.bs, args.json, args.limit)
+        elif args.command == 'lessons':
+            for name, what in copy_lessons(args.dest).items(): print(f"{what}: {name}")
+            print(f"Open them with Jupyter (e.g. `jupyter lab {args.dest}`); start.ipynb opens the wizard.")
+        elif args.command == 'runs': return runs(args.clean, args.dry_run, args.keep, args.unkeep, args.days, args.max_gb)
         elif args.command == 'sample' and args.messy:
             from vision_course.doctor import messy_sample
             print(messy_sample(args.messy))

@@ -25,8 +25,9 @@ NEEDS = dict(environment=(), source=(), labels=('source',), data=('labels',), le
 class Course:
     "The state of one learner's walk through the nine steps."
     def __init__(self, workdir=None, events:Events|None=None):
-        self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix='run-', dir=_runs_dir()))
         self.events = events or Events()
+        if not workdir: self._clean_runs()
+        self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix='run-', dir=_runs_dir()))
         self.results, self.params, self.seconds, self.runs = {}, {}, {}, []
         self.stop = threading.Event()
         self.model_name, self.remedies, self._cleaning = None, [], None
@@ -68,6 +69,15 @@ def _runs_dir() -> Path:
     d = data_dir()/'runs'
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+def _clean_runs(self:Course):
+    "Apply the run folders' cleaning rule (`vision_course.runs`) before making a new one; a failure never stops the course."
+    try:
+        from vision_course.runs import clean_runs
+        res = clean_runs()
+    except Exception as e: res = dict(removed=[], error=str(e))
+    if res['removed']: self.events.emit('runs_cleaned', removed=[r['name'] for r in res['removed']], freed_mb=res['freed_mb'])
+Course._clean_runs = _clean_runs
 
 # %% ../nbs/06_course.ipynb #13a60075
 from fastcore.basics import patch

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum, random, sys
 from pathlib import Path
 import numpy as np
+import warnings
+warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*', category=FutureWarning)  # fastai's import: nothing a learner can act on
 from fastai.vision.all import *
 import fastai.vision.all as _fa
 from fastai.vision.all import (DataLoaders as _DataLoaders, Learner as _Learner, Recorder as _Recorder,

@@ -10,7 +10,7 @@ import functools, html, threading
 import ipywidgets as W
 
 # %% auto #0
-__all__ = ['Panel', 'click', 'set_value']
+__all__ = ['Panel', 'click', 'set_value', 'uploaded', 'clear_upload', 'set_upload']
 
 # %% ../../nbs/09_ui_base.ipynb #6bd2d938
 _COLOURS = dict(info='#444', ok='#1a7f37', warn='#9a6700', error='#b00020')
@@ -90,4 +90,31 @@ def set_value(panel:Panel, widget, value):
     "Set `widget.value` as the browser would (its observers run) and re-raise what `panel` caught."
     panel.error = None
     widget.value = value
+    if panel.error is not None: raise panel.error
+
+def uploaded(upload:W.FileUpload) -> list[dict]:
+    """The files in `upload`, each a dict with `name`, `type`, `size` and `content` (bytes-like), from ipywidgets 8's
+    tuple of dicts or from ipywidgets 7's dict of name to metadata and content (Colab still ships 7.7)."""
+    v = upload.value
+    if isinstance(v, dict):
+        return [dict(name=n, type=f['metadata'].get('type', ''), size=f['metadata'].get('size', len(f['content'])),
+                     content=f['content']) for n, f in v.items()]
+    return [dict(f) for f in v]
+
+def clear_upload(upload:W.FileUpload):
+    "Empty `upload`: its bytes freed, and the same file can be sent again (ipywidgets 8 and 7)."
+    if isinstance(upload.value, dict):  # 7: `value` is read-only, made from `metadata` and `data`
+        upload.metadata, upload.data = [], []
+        upload.set_trait('value', {})
+    else: upload.value = ()
+
+def set_upload(panel:Panel, upload:W.FileUpload, files:list):
+    "Send `files` (dicts with `name`, `type`, `content`) to `upload` as the browser would, in ipywidgets 8 or 7; re-raise what `panel` caught."
+    panel.error = None
+    files = [dict(f, size=f.get('size', len(f['content']))) for f in files]
+    if isinstance(upload.value, dict):
+        upload.metadata = [dict(name=f['name'], type=f.get('type', ''), size=f['size'], lastModified=1_700_000_000_000) for f in files]
+        upload.data = [bytes(f['content']) for f in files]
+        upload._counter += 1  # what the browser's widget does after sending the files
+    else: upload.set_state({'value': [dict(f, content=memoryview(bytes(f['content'])), last_modified=1_700_000_000_000) for f in files]})
     if panel.error is not None: raise panel.error

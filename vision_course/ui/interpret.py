@@ -10,7 +10,7 @@ import html, io
 import numpy as np
 from pathlib import Path
 import ipywidgets as W
-from .base import Panel
+from .base import Panel, uploaded, clear_upload
 from .train import LiveView, rows_html
 
 # %% auto #0
@@ -494,7 +494,7 @@ def _show_prediction(self:InterpretPanel, img, pr:dict, name:str, actual:str|Non
 
 @patch
 def _on_upload(self:InterpretPanel):
-    value = self.upload.value
+    value = uploaded(self.upload)
     if not value: return
     from vision_course.interpret import read_upload
     f = value[0]
@@ -509,7 +509,7 @@ def _on_upload(self:InterpretPanel):
 @patch
 def _quiet_upload(self:InterpretPanel):
     "Empty the upload widget (so that the same file can be sent again) without handling the change."
-    try: self.upload.value = ()
+    try: clear_upload(self.upload)
     except Exception: pass
 
 @patch

@@ -11,7 +11,7 @@ from pathlib import Path
 import ipywidgets as W
 from ..core import DataError
 from ..sources import allowed_roots, check_allowed, human_size, size_figure, source_summary, unpack_zip
-from .base import Panel
+from .base import Panel, uploaded, clear_upload
 
 # %% auto #0
 __all__ = ['DATASETS', 'KINDS', 'SourcePanel', 'source_panel']
@@ -109,12 +109,12 @@ def _check_upload(self:SourcePanel, entry) -> tuple[str, int]:
 
 @patch
 def _on_upload(self:SourcePanel, change=None):
-    value = self.upload.value
+    value = uploaded(self.upload)
     if not value: return
     if self.kind.value != 'upload' and not self.busy: self.kind.value = 'upload'
     try: name, n = self._check_upload(value[0])
     except DataError:
-        self.upload_info.value, self.upload.value = '', ()
+        self.upload_info.value = ''; clear_upload(self.upload)
         raise
     self.upload_info.value = f'{html.escape(name)} ({human_size(n)})'
     self.say('Zip received. Click “Use this source” to unpack it and look for images.')
@@ -133,9 +133,9 @@ def _job(self:SourcePanel):
         name = self.dataset.value
         if name not in DATASETS: raise DataError(f"{name!r} is not one of the data sets on offer.")
         return f'Fetching {name} (downloaded on first use) and looking for images…', name, None
-    if self.upload.value:
-        name, n = self._check_upload(self.upload.value[0])
-        c = self.upload.value[0]['content']
+    if (files := uploaded(self.upload)):
+        name, n = self._check_upload(files[0])
+        c = files[0]['content']
         return f'Unpacking {name} and looking for images…', None, (name, c.tobytes() if isinstance(c, memoryview) else bytes(c))
     if self.unpacked is not None: return 'Looking for images in the zip unpacked before…', None, self.unpacked
     raise DataError("Choose a .zip file with the upload button first.")
@@ -155,7 +155,7 @@ def _work(self:SourcePanel, spec, upload):
         unpacked = upload
         if isinstance(upload, tuple):
             unpacked = self.unpacked = unpack_zip(upload[1], upload[0], self.upload_dir)
-            self.upload.value = ()  # the bytes are on disk now; free the memory
+            clear_upload(self.upload)  # the bytes are on disk now; free the memory
         if unpacked is not None: spec = str(unpacked.path)
         src = self.course.source(spec)
         self.say(f'Found {len(src.images)} images; reading sizes and making thumbnails…')
