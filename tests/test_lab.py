@@ -73,7 +73,7 @@ def test_start_notebook_wizard_in_jupyterlab(lab):
         b = _browser(p)
         page = b.new_page(viewport={'width': 1400, 'height': 1000})
         _open(page, url, token, 'start.ipynb')
-        _run_code_cells(page, 2)  # the install guard (nothing to do here), then the wizard
+        _run_code_cells(page, 2)  # the install guard (nothing to do here), then the wizard; the other two cells at the end
         steps = page.locator('.vc-steplist')
         try: steps.wait_for(timeout=120_000)
         except Exception: page.screenshot(path=str(SHOTS/'lab-failed.png')); raise
@@ -84,6 +84,9 @@ def test_start_notebook_wizard_in_jupyterlab(lab):
         steps.get_by_role('button', name='✓ 1. Import').wait_for(timeout=120_000)
         page.wait_for_function("() => /Next: 2\\. Data source/.test(document.querySelector('button.vc-next').innerText)", timeout=60_000)
         page.screenshot(path=str(SHOTS/'lab-start-wizard.png'))
+        _run_code_cells(page, 4)  # the step panels and the study app: every cell of the start (and Colab) notebook runs
+        page.get_by_role('button', name='Use this source').first.wait_for(timeout=60_000)
+        page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=120_000)
         errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
         assert not any('Error' in e for e in errors), errors
         b.close()

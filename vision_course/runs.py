@@ -76,3 +76,11 @@ def clean_runs(root=None, days=None, max_gb=None, dry_run:bool=False) -> dict:
     stay = [r for r in runs if r not in gone]
     return dict(removed=gone, kept=stay, freed_mb=sum(r['mb'] for r in gone), total_mb=sum(r['mb'] for r in stay),
                 days=days, max_gb=max_gb, dry_run=dry_run)
+
+from fastcore.basics import patch
+from .course import Course
+
+@patch
+def keep_run(self:Course, keep:bool=True) -> Path:
+    "Keep this course's run folder (never cleaned), or let it be cleaned again with `keep=False`."
+    return keep_run(self.workdir, self.workdir.parent, keep)
