@@ -29,7 +29,7 @@ This is the first benchmark of the benchmark issue (the others join it there):
   with the other one, so that the setting's choice can be checked.
 Set QUICK=1 for a run of under three minutes (fewer images and rounds, 8-step finders; no accuracies, demo, RSS or v1 runs).
 """
-import datetime, functools, json, os, platform, statistics, subprocess, sys, tempfile, threading, time
+import datetime, functools, json, math, os, platform, statistics, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -267,7 +267,9 @@ def train_pair():
         if 'live' in secs: draws.append(dict(redraws=th.draws, draw_s=th.spent, share=th.spent / secs['live'], ms_per_draw=1000 * th.spent / max(th.draws, 1)))
         return {k: n / s for k, s in secs.items()}
 
-    round_(Turns(('engine', 'bare') + names[4:]))  # warm-up: torch's kernels, the data paths, the bare loop's tensors
+    warm = round_(Turns(('engine', 'bare') + names[4:]))  # warm-up: torch's kernels, the data paths, the bare loop's tensors
+    if not QUICK:  # runs of at least ~6 s, whatever the machine's speed: the live view's last redraw is a fixed cost
+        epochs = max(1, math.ceil(6 * warm['engine'] / data.n_train)); n = data.n_train * epochs
     res = {k: [] for k in names}
     for i in range(5 if not QUICK else REPS):
         for k, v in round_(Turns(names[i % len(names):] + names[:i % len(names)])).items(): res[k].append(v)
@@ -596,7 +598,7 @@ def render(results):
              f"the engine (`make_learner` with `FastAdam`, `train`) with the training panel's live view attached (bars, "
              f"throttled plot, epoch table) {fmt(rates['live'])} img/s, plain fastai (`vision_learner`, its `Adam`, "
              f"`fit_one_cycle`, no callbacks) {fmt(rates['fastai'])} img/s, in-memory loaders of the same images; "
-             f"{setup['images']} images × {setup['epochs']} epoch, {setup['size']} px, bs {setup['bs']}, resnet18 from "
+             f"{setup['images']} images × {setup['epochs']} epoch{'s' * (setup['epochs'] != 1)}{'' if q else ' (as many as make a run of ~6 s here)'}, {setup['size']} px, bs {setup['bs']}, resnet18 from "
              f"scratch; {len(ratio)} rounds, the five trainings of a round taking turns batch by batch |"]
     if 'engine_vs_fastai' in results:
         er = raw['engine_ratio']
