@@ -12,6 +12,16 @@ def _free_port():
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
+def _answers(url, proc=None, timeout=60) -> bool:
+    "Wait until `url` answers 200 (False after `timeout` seconds, or once the server process `proc` has ended)."
+    deadline = time.time() + timeout
+    while time.time() < deadline and (proc is None or proc.poll() is None):
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200: return True
+        except OSError: time.sleep(0.3)
+    return False
+
+
 def _serve(name):
     port = _free_port()
     exe = Path(sys.executable).parent/'vision-course'
@@ -21,12 +31,7 @@ def _serve(name):
     m = re.search(r'(http://127\.0\.0\.1:\d+/)', first)
     assert m, first
     url = m.group(1)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url, timeout=2).status == 200: break
-        except OSError: time.sleep(0.3)
-    else: pytest.fail('the Voila server did not answer within 60 s')
+    if not _answers(url, proc): pytest.fail('the Voila server did not answer within 60 s')
     try: yield url.rstrip("/")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

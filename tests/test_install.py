@@ -6,7 +6,7 @@ environment reads the dependencies from the project's `.venv` through a path lin
 folder to `sys.path` but runs none of the `.pth` files in it, so the editable install of the checkout stays out (the test
 checks that `vision_course` is imported from the wheel). `JUPYTER_PATH` points Voila at its templates in `.venv`.
 """
-import json, os, re, subprocess, sys, sysconfig, time, urllib.request, venv, zipfile
+import json, os, re, subprocess, sys, sysconfig, venv, zipfile
 from pathlib import Path
 import pytest
 
@@ -69,7 +69,7 @@ def test_installed_lessons_and_demo(installed, tmp_path):
 def test_installed_app_serves_the_wizard(installed):
     "`vision-course app --no-browser` from the installed package: the wizard's step list appears in Chromium."
     from playwright.sync_api import sync_playwright
-    from test_app import _browser, _free_port
+    from test_app import _browser, _free_port, _answers
     port = _free_port()
     proc = subprocess.Popen([str(installed['bin']/'vision-course'), 'app', '--no-browser', '--port', str(port)], cwd=installed['cwd'],
                             env=installed['env'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -77,11 +77,7 @@ def test_installed_app_serves_the_wizard(installed):
         first = proc.stdout.readline()
         assert re.search(r'http://127\.0\.0\.1:\d+/', first), first
         url = f'http://127.0.0.1:{port}/'
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200: break
-            except OSError: time.sleep(0.3)
+        assert _answers(url, proc), 'the installed app did not answer within 60 s'
         with sync_playwright() as p:
             b = _browser(p)
             page = b.new_page()

@@ -1,9 +1,9 @@
 """The panels in a real JupyterLab (what `make lab` opens), in Chromium: the start notebook's wizard works there, and a
 lesson notebook's first cells run."""
-import os, re, secrets, signal, subprocess, sys, time, urllib.request
+import os, re, secrets, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from test_app import _browser, _free_port, SHOTS
+from test_app import _browser, _free_port, _answers, SHOTS
 
 
 @pytest.fixture(scope='module')
@@ -24,12 +24,7 @@ def lab(tmp_path_factory):
                              '--LabApp.extension_manager=readonly'] + (['--allow-root'] if os.geteuid() == 0 else []),
                             cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     url = f'http://127.0.0.1:{port}'
-    deadline = time.time() + 90
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            if urllib.request.urlopen(f'{url}/api/status?token={token}', timeout=2).status == 200: break
-        except OSError: time.sleep(0.5)
-    else:
+    if not _answers(f'{url}/api/status?token={token}', proc, timeout=90):
         proc.kill(); pytest.fail('JupyterLab did not answer within 90 s: ' + proc.stdout.read()[-2000:])
     try: yield url, token, root
     finally:

@@ -66,7 +66,8 @@ class Course:
         return res
 
 def _runs_dir() -> Path:
-    d = data_dir()/'runs'
+    from vision_course.runs import runs_dir
+    d = runs_dir()
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -77,7 +78,7 @@ def _clean_runs(self:Course):
         res = clean_runs()
     except Exception as e: res = dict(removed=[], error=str(e))
     if res['removed']: self.events.emit('runs_cleaned', removed=[r['name'] for r in res['removed']], freed_mb=res['freed_mb'])
-Course._clean_runs = _clean_runs
+Course._clean_runs = _clean_runs  # a method defined before fastcore's `patch` is imported below
 
 # %% ../nbs/06_course.ipynb #13a60075
 from fastcore.basics import patch

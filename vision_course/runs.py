@@ -65,15 +65,15 @@ def clean_runs(root=None, days=None, max_gb=None, dry_run:bool=False) -> dict:
     days, max_gb = _settings(days, max_gb)
     runs = list_runs(root)
     removable = [r for r in runs if not r['kept'] and not r['in_use']]
-    gone = [r for r in removable if days > 0 and r['days'] > days]
-    total = sum(r['mb'] for r in runs if r not in gone)
+    for r in removable:
+        if days > 0 and r['days'] > days: r['why'] = f"older than {days:g} days"
+    total = sum(r['mb'] for r in runs if 'why' not in r)
     for r in removable:  # oldest first
         if total <= max_gb * 1024: break
-        if r not in gone: gone.append(r); total -= r['mb']
-    for r in gone:
-        r['why'] = f"older than {days:g} days" if days > 0 and r['days'] > days else f"all run folders over {max_gb:g} GB"
-        if not dry_run: shutil.rmtree(r['path'], ignore_errors=True)
-    stay = [r for r in runs if r not in gone]
+        if 'why' not in r: r['why'] = f"all run folders over {max_gb:g} GB"; total -= r['mb']
+    gone, stay = [r for r in runs if 'why' in r], [r for r in runs if 'why' not in r]
+    if not dry_run:
+        for r in gone: shutil.rmtree(r['path'], ignore_errors=True)
     return dict(removed=gone, kept=stay, freed_mb=sum(r['mb'] for r in gone), total_mb=sum(r['mb'] for r in stay),
                 days=days, max_gb=max_gb, dry_run=dry_run)
 

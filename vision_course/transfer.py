@@ -13,8 +13,8 @@ from .core import CourseError
 # %% auto #0
 __all__ = ['LITE', 'LITE_STATS', 'LITE_PACKAGE', 'CHECK', 'lite_weights_file', 'lite_available', 'lite_key', 'lite_state',
            'efficientnet_lite0', 'lite_input', 'check_lite', 'register_lite', 'lite_learner', 'own_loaders',
-           'norm_stats', 'looks_like_glyphs', 'offline_start', 'body_frozen', 'random_batch_tfms', 'FastStage1',
-           'stage1_recipe']
+           'drop_normalize', 'norm_stats', 'looks_like_glyphs', 'offline_start', 'body_frozen', 'random_batch_tfms',
+           'FastStage1', 'stage1_recipe']
 
 # %% ../nbs/04f_transfer.ipynb #f6943c55
 LITE = 'efficientnet_lite0'
@@ -114,6 +114,11 @@ def own_loaders(dls):
     from fastai.data.transforms import Normalize
     loaders = [dl.new(after_batch=[t for t in dl.after_batch.fs if not isinstance(t, Normalize)]) for dl in dls.loaders]
     return DataLoaders(*loaders, path=dls.path, device=dls.device)
+
+def drop_normalize(dls):
+    "Take every `Normalize` out of `dls`' batch pipelines, in place (for loaders a learner will normalise itself)."
+    from fastai.data.transforms import Normalize
+    for dl in dls.loaders: dl.after_batch.fs = dl.after_batch.fs.filter(lambda f: not isinstance(f, Normalize))
 
 def norm_stats(dls):
     "The (mean, std) of the `Normalize` in `dls`' batch pipeline, or None."

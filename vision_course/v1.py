@@ -22,7 +22,7 @@ from .labels import (label_from_regex, label_from_func, label_from_df, label_fro
 from .sample import sample_path
 from .v1names import RENAMES, renamed
 from .backbone import glyphnet, backbone_available, _register as _register_glyphnet
-from .transfer import efficientnet_lite0, register_lite, offline_start, norm_stats
+from .transfer import efficientnet_lite0, register_lite, offline_start, norm_stats, drop_normalize
 
 # %% auto #0
 __all__ = ['notes', 'ResizeMethod', 'DatasetType', 'get_transforms', 'ImageDataBunch', 'untar_data', 'get_image_files',
@@ -129,7 +129,7 @@ class ImageDataBunch(_DataLoaders):
         if stats is None:
             x = self.one_batch()[0].float()
             stats = (x.mean((0, 2, 3)).tolist(), x.std((0, 2, 3)).tolist())
-        for dl in self.loaders: dl.after_batch.fs = dl.after_batch.fs.filter(lambda f: not isinstance(f, Normalize))
+        drop_normalize(self)
         self.add_tfms([Normalize.from_stats(*stats)], 'after_batch')
         self.stats = stats
         return self
@@ -298,7 +298,7 @@ def _learner(data, base_arch, cut=None, pretrained:bool=True, lin_ftrs=None, ps:
               f"{which}, because {why}: its body is frozen and `slice(lo, hi)` spreads over its three layer groups as with a "
               "resnet. Pass pretrained=False for random weights instead.")
         if (stats := norm_stats(data)) is not None:  # `data.normalize(imagenet_stats)`: the stats the substitute was trained with instead
-            for dl in data.loaders: dl.after_batch.fs = dl.after_batch.fs.filter(lambda f: not isinstance(f, Normalize))
+            drop_normalize(data)
             print(f"[v1] note: the data was normalised with mean {[round(v, 3) for v in stats[0]]}; this backbone was trained with "
                   "other statistics, so the data is normalised with those now.")
         base_arch = glyphnet if arch == 'glyphnet' else efficientnet_lite0
