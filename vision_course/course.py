@@ -11,15 +11,39 @@ from pathlib import Path
 from .core import CourseError, StepOrderError, Events, Timer, data_dir
 
 # %% auto #0
-__all__ = ['STEPS', 'TITLES', 'NEEDS', 'Course']
+__all__ = ['STEPS', 'TITLES', 'NEEDS', 'CHANGES_MODEL', 'STATES', 'dependents', 'register_step', 'unregister_step', 'Course']
 
 # %% ../nbs/06_course.ipynb #b988b068
-STEPS = ('environment', 'source', 'labels', 'data', 'learner', 'train', 'interpret', 'confused', 'finetune')
+STEPS = ['environment', 'source', 'labels', 'data', 'learner', 'train', 'interpret', 'confused', 'finetune']
 TITLES = dict(environment='1. Import', source='2. Data source', labels='3. Labels', data='4. Data bunch',
               learner='5. Learner', train='6. Train', interpret='7. Interpret', confused='8. Most confused',
               finetune='9. Fine-tune')
 NEEDS = dict(environment=(), source=(), labels=('source',), data=('labels',), learner=('data',), train=('learner',),
              interpret=('train',), confused=('interpret',), finetune=('train',))
+CHANGES_MODEL = {'train', 'finetune'}  # they change the learner in place: a re-run clears what was built on the old model first
+STATES = ('locked', 'ready', 'running', 'done', 'failed', 'stale')
+
+# %% ../nbs/06_course.ipynb #b988b069
+def dependents(step:str) -> list[str]:
+    "The steps built on `step`, directly or through others (`NEEDS`), in order."
+    out = []
+    for s in STEPS[STEPS.index(step) + 1:]:
+        if any(n == step or n in out for n in NEEDS[s]): out.append(s)
+    return out
+
+def register_step(name:str, title:str, needs:tuple=(), after:str|None=None, changes_model:bool=False):
+    "Add a step to the workflow (after `after`, else at the end); the wizard lists it once a panel owns it."
+    if name in STEPS: raise CourseError(f"There is a step {name!r} already.")
+    for n in needs:
+        if n not in STEPS: raise CourseError(f"Step {name!r} needs {n!r}, which is not a step.")
+    STEPS.insert(STEPS.index(after) + 1 if after else len(STEPS), name)
+    TITLES[name], NEEDS[name] = title, tuple(needs)
+    if changes_model: CHANGES_MODEL.add(name)
+
+def unregister_step(name:str):
+    "Take a step added by `register_step` out again (tests)."
+    if any(name in NEEDS[s] for s in STEPS if s != name): raise CourseError(f"Other steps need {name!r}.")
+    STEPS.remove(name); TITLES.pop(name); NEEDS.pop(name); CHANGES_MODEL.discard(name)
 
 # %% ../nbs/06_course.ipynb #cf5114e6
 class Course:
@@ -31,39 +55,118 @@ class Course:
         self.results, self.params, self.seconds, self.runs = {}, {}, {}, []
         self.stop = threading.Event()
         self.model_name, self.remedies, self._cleaning = None, [], None
+        self._running, self._failed, self._stale, self._shown = [], {}, {}, {}
+        self._lock = threading.RLock()
 
     def done(self, step:str) -> bool: return step in self.results
     def __getitem__(self, step:str): return self.results[step]
 
-    def invalidate(self, step:str):
-        "Forget the results of every step that depends on `step` (directly or through other steps)."
-        deps = []
-        for s in STEPS[STEPS.index(step) + 1:]:
-            if any(n == step or n in deps for n in NEEDS[s]): deps.append(s)
-        self._forget([s for s in deps if s in self.results], step)
+    def state(self, step:str) -> str:
+        "The state of `step`: one of `STATES`."
+        if step in self._running: return 'running'
+        if self.missing(step): return 'locked'
+        if step in self._failed: return 'failed'
+        if step in self.results: return 'done'
+        return 'stale' if step in self._stale else 'ready'
 
-    def _forget(self, steps:list, because:str):
-        for s in steps: self.results.pop(s); self.seconds.pop(s, None)
-        if steps: self.events.emit('stale', step=because, steps=list(steps))
+    def states(self) -> dict: return {s: self.state(s) for s in STEPS}
+    def missing(self, step:str) -> list[str]: return [n for n in NEEDS[step] if n not in self.results]
+    def failure(self, step:str) -> str|None: return self._failed.get(step)
+    def cleared_by(self, step:str) -> str|None: return self._stale.get(step)
+    @property
+    def busy_steps(self) -> list[str]: return list(dict.fromkeys(self._running))
 
-    def _run(self, step:str, fn, **params):
-        for need in NEEDS[step]:
-            if need not in self.results:
-                raise StepOrderError(f"Step '{TITLES[step]}' needs '{TITLES[need]}' first.")
-        if step in STEPS[:STEPS.index('train') + 1]: self.lr_found, self.remedies = None, []  # they belong to one model
-        self.invalidate(step)
-        self.results.pop(step, None)
+    def publish(self):
+        "Emit one `state` event if a step's state (or failure) changed since the last: `states`, `changed`."
+        with self._lock:
+            now = {s: (self.state(s), self._failed.get(s)) for s in STEPS}
+            changed = [s for s in STEPS if self._shown.get(s) != now[s]]
+            self._shown = now
+        if changed: self.events.emit('state', states={s: v[0] for s, v in now.items()}, changed=changed)
+
+# %% ../nbs/06_course.ipynb #cf5114e7
+from contextlib import contextmanager
+from fastcore.basics import patch
+
+@patch
+@contextmanager
+def running(self:Course, step:str):
+    "Mark `step` running while the block runs (a panel's whole work, drawing included)."
+    with self._lock: self._running.append(step)
+    self.publish()
+    try: yield
+    finally:
+        with self._lock: self._running.remove(step)
+        self.publish()
+
+@patch
+def fail(self:Course, step:str, error):
+    "Record that running `step` failed (also when a panel refused its input before the engine ran)."
+    self._failed[step] = str(error) or type(error).__name__
+    self.publish()
+
+@patch
+def clear_failure(self:Course, step:str):
+    "Forget the last failure of `step` (the learner changed what made it fail)."
+    if self._failed.pop(step, None) is not None: self.publish()
+
+@patch
+def invalidate(self:Course, step:str, cause:str|None=None):
+    "Forget the results of every step built on `step`; they are stale, cleared by `cause` (`step` unless given)."
+    later = dependents(step)
+    for s in later: self._failed.pop(s, None)
+    self._forget([s for s in later if s in self.results], cause or step)
+
+@patch
+def _forget(self:Course, steps:list, because:str):
+    for s in steps:
+        self.results.pop(s); self.seconds.pop(s, None); self._stale[s] = because
+    if not self._running: self.publish()
+
+# %% ../nbs/06_course.ipynb #cf5114e8
+@patch
+def _run(self:Course, step:str, fn, **params):
+    "Run step `step` as `fn(**params)`; the result replaces the old one and clears later steps only if it succeeds."
+    if need := self.missing(step): raise StepOrderError(f"Step '{TITLES[step]}' needs '{TITLES[need[0]]}' first.")
+    with self.running(step):
+        if step in CHANGES_MODEL: self._replace(step, None)
         self.events.emit('step', step=step, status='running', params=params)
         try:
             with Timer() as t: res = fn(**params)
-            if gone := [n for n in NEEDS[step] if n not in self.results]:  # changed by someone else meanwhile
+            if gone := self.missing(step):  # changed by someone else meanwhile
                 raise StepOrderError(f"'{TITLES[gone[0]]}' changed while '{TITLES[step]}' ran: run '{TITLES[step]}' again.")
         except BaseException as e:
+            self._failed[step] = str(e) or type(e).__name__
             self.events.emit('step', step=step, status='failed', error=str(e))
             raise
-        self.results[step], self.params[step], self.seconds[step] = res, params, t.seconds
+        self._replace(step, res, params, t.seconds)
         self.events.emit('step', step=step, status='done', seconds=t.seconds)
-        return res
+    return res
+
+@patch
+def _replace(self:Course, step:str, res, params=None, seconds=None):
+    "Clear what was built on `step`, then store its new result `res` (None: drop it)."
+    with self._lock:
+        self.invalidate(step)
+        if STEPS.index(step) <= STEPS.index('train'): self.lr_found, self.remedies = None, []  # they belong to one model
+        self.results.pop(step, None); self._failed.pop(step, None); self._stale.pop(step, None)
+        if res is not None: self.results[step], self.params[step], self.seconds[step] = res, params, seconds
+    if step not in self._running: self.publish()  # else once it stops running: one event for the whole change
+
+# %% ../nbs/06_course.ipynb #cf5114e9
+def _result(step:str, doc:str):
+    return property(lambda self: self.results.get(step), doc=doc)
+
+Course.env = _result('environment', "Step 1's report (versions, device, network), or None.")
+Course.found = _result('source', "Step 2's `Source` (the images found), or None.")
+Course.labelled = _result('labels', "Step 3's `Labelled`, or None.")
+Course.loaders = _result('data', "Step 4's `Data` (the DataLoaders and what was decided), or None.")
+Course.made = _result('learner', "Step 5's record of the learner (`learn`, `arch`, `weights`, `note`…), or None.")
+Course.stage1 = _result('train', "Step 6's history of stage 1 (`stage`, `lr`, `accuracy`…), or None.")
+Course.interp = _result('interpret', "Step 7's `Interpretation`, or None.")
+Course.confusions = _result('confused', "Step 8's most confused pairs, or None.")
+Course.tuned = _result('finetune', "Step 9's record (`kept`, `lo`, `hi`, `compare`…), or None.")
+Course.learn = property(lambda self: self.made['learn'] if self.made else None, doc="The fastai `Learner` of step 5, or None.")
 
 def _runs_dir() -> Path:
     from vision_course.runs import runs_dir
@@ -71,6 +174,7 @@ def _runs_dir() -> Path:
     d.mkdir(parents=True, exist_ok=True)
     return d
 
+@patch
 def _clean_runs(self:Course):
     "Apply the run folders' cleaning rule (`vision_course.runs`) before making a new one; a failure never stops the course."
     try:
@@ -78,7 +182,6 @@ def _clean_runs(self:Course):
         res = clean_runs()
     except Exception as e: res = dict(removed=[], error=str(e))
     if res['removed']: self.events.emit('runs_cleaned', removed=[r['name'] for r in res['removed']], freed_mb=res['freed_mb'])
-Course._clean_runs = _clean_runs  # a method defined before fastcore's `patch` is imported below
 
 # %% ../nbs/06_course.ipynb #13a60075
 from fastcore.basics import patch
@@ -231,7 +334,7 @@ def load_stage(self:Course, name:str):
     from vision_course.train import load_stage
     if 'learner' not in self.results: raise StepOrderError(f"Create the learner (step 5) before loading {name!r}.")
     load_stage(self.results['learner']['learn'], name)
-    self.invalidate('learner')
+    self.invalidate('learner', cause='train')
     self.model_name = name
     self.events.emit('loaded', stage=name)
 
@@ -242,7 +345,7 @@ def _model_changed(self:Course, name:str):
     self.model_name = name
     it = self.results.get('interpret')
     if it is not None and it.model != name:
-        self._forget([s for s in ('interpret', 'confused') if s in self.results], 'train')
+        self._forget([s for s in dependents('train') if s in self.results and s not in CHANGES_MODEL], 'finetune')
 
 @patch
 def interpret(self:Course, k:int=9):
