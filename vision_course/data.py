@@ -20,8 +20,8 @@ from .sample import sample_path
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'SKIP_DIRS', 'MEMORY_BUDGET_MB', 'RESIZE_METHODS', 'AUGMENTS', 'SPLITS', 'find_images', 'check_folder',
            'Source', 'download_dataset', 'get_source', 'require_images', 'Labelled', 'image_problem', 'open_quietly',
-           'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image', 'item_x', 'memory_mb', 'Data',
-           'batch_augment', 'default_size', 'default_bs', 'build_dataloaders']
+           'image_names', 'folder_rows', 'label_from_folders', 'split_items', 'to_rgb', 'load_rgb', 'open_image',
+           'item_x', 'memory_mb', 'Data', 'batch_augment', 'default_size', 'default_bs', 'build_dataloaders']
 
 # %% ../nbs/03_data.ipynb #f06083dc
 IMAGE_EXTS = frozenset({'.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff'})
@@ -148,21 +148,40 @@ def _tail(path, n:int=1024) -> bytes:
         return f.read()
 
 # %% ../nbs/03_data.ipynb #0779f1e1
+def image_names(source:Source) -> list[str]:
+    "`source.images` as strings, which the labelling rules read far faster than `Path`s (kept on the source)."
+    if getattr(source, '_names', (None,))[0] is not source.images: source._names = (source.images, [str(p) for p in source.images])
+    return source._names[1]
+
+def folder_rows(source:Source) -> tuple[list, str]:
+    "`(path, label, is_valid, why)` rows labelling by parent folder (`train/` and `valid/`, when both exist, fix the split), and a note."
+    root = str(source.path)
+    split = os.path.isdir(os.path.join(root, 'train')) and os.path.isdir(os.path.join(root, 'valid'))
+    rows, n_valid = [], 0
+    for p in image_names(source):
+        rel = p[len(root) + 1:].split(os.sep)
+        if split and rel[0] not in ('train', 'valid'): rows.append((p, None, None, f"outside train/ and valid/ (in {rel[0]}/), so unlabelled"))
+        elif len(rel) < (3 if split else 2): rows.append((p, None, None, "not inside a class folder"))
+        else:
+            rows.append((p, rel[-2], rel[0] == 'valid' if split else None, None))
+            n_valid += split and rel[0] == 'valid'
+    note = (f"train/ and valid/ fix the split: {n_valid:,} images in valid/ are never trained on." if split else
+            "No train/ and valid/ folders: step 4 sets aside a random 20% of each class for validation.")
+    return rows, note
+
 def label_from_folders(source:Source, check_images:bool=True) -> Labelled:
     "Step 3: label every image by its parent folder; `train/` and `valid/` folders, when present, fix the split."
-    root = Path(source.path)
-    split = (root/'train').is_dir() and (root/'valid').is_dir()
+    root, (rows, _) = Path(source.path), folder_rows(source)
     items, labels, is_valid, skipped = [], [], [], []
-    for p in source.images:
-        rel = p.relative_to(root).parts
-        if split and rel[0] not in ('train', 'valid'): skipped.append((p, f"outside train/ and valid/ (in {rel[0]}/), so unlabelled")); continue
-        if len(rel) < (3 if split else 2): skipped.append((p, "not inside a class folder")); continue
+    for p, y, v, why in rows:
+        p = Path(p)
+        if y is None: skipped.append((p, why)); continue
         if check_images and (why := image_problem(p)): skipped.append((p, why)); continue
-        items.append(p); labels.append(p.parent.name); is_valid.append(rel[0] == 'valid')
+        items.append(p); labels.append(y); is_valid.append(v)
     if not items:
         raise DataError(f"None of the {len(source.images)} images in {root} is inside a class folder. Put each class's images "
                         f"in a folder named after the class (e.g. {root}/cats/, {root}/dogs/).")
-    lab = Labelled(root, items, labels, is_valid if split else None, skipped, 'folders')
+    lab = Labelled(root, items, labels, is_valid if is_valid[0] is not None else None, skipped, 'folders')
     if len(lab.classes) < 2:
         raise DataError(f"Only one class ('{lab.classes[0]}') was found in {root}. A classifier needs at least two class folders.")
     return lab

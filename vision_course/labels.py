@@ -10,13 +10,14 @@ import os, re
 from collections import Counter
 from pathlib import Path
 from .core import DataError
-from .data import Labelled, Source, image_problem, label_from_folders
+from .data import Labelled, Source, image_problem, label_from_folders, folder_rows, image_names
 
 # %% auto #0
-__all__ = ['LABEL_FUNCS', 'STRATEGIES', 'FUNC_NAMES', 'compile_pattern', 'regex_label', 'label_from_regex', 'parent_folder',
-           'before_last_underscore', 'first_character', 'name_contains', 'expression_func', 'label_from_func',
-           'label_from_df', 'label_from_csv', 'label_from_lists', 'preview', 'regex_labeller', 'label_func',
-           'label_with', 'parse_label_spec']
+__all__ = ['LABEL_FUNCS', 'STRATEGIES', 'FUNC_NAMES', 'compile_pattern', 'regex_label', 'regex_labeller', 'regex_rows',
+           'label_from_regex', 'parent_folder', 'before_last_underscore', 'first_character', 'name_contains',
+           'expression_func', 'func_rows', 'label_from_func', 'table_rows', 'label_from_df', 'read_csv',
+           'label_from_csv', 'list_rows', 'label_from_lists', 'preview', 'label_func', 'label_with', 'parse_label_spec',
+           'label_rows', 'label_preview']
 
 # %% ../nbs/03b_labels.ipynb #35ecf074
 def _labelled(root, rows, strategy:str, check_images:bool=True, what:str='') -> Labelled:
@@ -39,8 +40,8 @@ def _labelled(root, rows, strategy:str, check_images:bool=True, what:str='') -> 
 def compile_pattern(pat) -> re.Pattern:
     "Compile `pat`, with a readable `DataError` if it is not a valid regex or has no group."
     try: rx = re.compile(pat) if isinstance(pat, str) else pat
-    except re.error as e: raise DataError(f"The pattern {pat!r} is not a valid regular expression: {e}.") from None
-    if rx.groups < 1: raise DataError(f"The pattern {rx.pattern!r} has no group: put the label's part in parentheses, e.g. /([^/]+)_\\d+.png$")
+    except re.error as e: raise DataError(f"The pattern '{pat}' is not a valid regular expression: {e}.") from None
+    if rx.groups < 1: raise DataError(f"The pattern '{rx.pattern}' has no group: put the label's part in parentheses, e.g. /([^/]+)_\d+.png$")
     return rx
 
 def regex_label(rx:re.Pattern, path) -> str | None:
@@ -53,14 +54,31 @@ def _posix(p) -> str:
     if isinstance(p, str): return p if os.sep == '/' else p.replace(os.sep, '/')
     return p.as_posix()
 
+def regex_labeller(pat):
+    "A labeller for `preview` from a regex (compiled once); its `many` labels a whole list in one comprehension."
+    search = compile_pattern(pat).search
+    def label(p):
+        m = search(p if isinstance(p, str) and os.sep == '/' else _posix(p))
+        return m.group(1) if m else None
+    def many(files):
+        names = [p if type(p) is str and os.sep == '/' else _posix(p) for p in files]
+        return [m.group(1) if (m := search(n)) else None for n in names]
+    label.many = many
+    return label
+
+def regex_rows(source:Source, pat) -> tuple[list, str]:
+    "`(path, label, is_valid, why)` rows from the first group of `pat` searched in each full path, and a note."
+    labels = regex_labeller(pat).many(image_names(source))
+    return [(p, y, None, None if y else 'the pattern does not match') for p, y in zip(image_names(source), labels)], ''
+
 def label_from_regex(source:Source, pat, check_images:bool=True) -> Labelled:
     "Label each image by the first group of `pat` searched in its full path (v1's `from_name_re`)."
     rx = compile_pattern(pat)
-    rows = [(p, regex_label(rx, p), None, 'the pattern does not match') for p in source.images]
+    rows, _ = regex_rows(source, rx)
     if not any(r[1] for r in rows):
-        raise DataError(f"The pattern {rx.pattern!r} matches none of the {len(rows)} files, e.g. {Path(rows[0][0]).as_posix()}. "
+        raise DataError(f"The pattern '{rx.pattern}' matches none of the {len(rows)} files, e.g. {_posix(rows[0][0])}. "
                         "Check it against one of the paths.")
-    return _labelled(source.path, rows, 'regex', check_images, f"with the pattern {rx.pattern!r} ")
+    return _labelled(source.path, rows, 'regex', check_images, f"with the pattern '{rx.pattern}' ")
 
 # %% ../nbs/03b_labels.ipynb #aaf33d54
 def parent_folder(p) -> str: return Path(p).parent.name
@@ -90,64 +108,100 @@ def expression_func(expr:str):
     f.__name__ = f.__doc__ = expr
     return f
 
+def _empty(y) -> bool: return y is None or y == '' or (isinstance(y, float) and y != y)
+
+def func_rows(source:Source, func) -> tuple[list, str]:
+    "`(path, label, is_valid, why)` rows from `func(path)`: the ready-made functions get the path as a string, any other a `Path`."
+    as_path = not (func in LABEL_FUNCS.values() or isinstance(func, name_contains))
+    rows = []
+    for p in image_names(source):
+        try: y, why = func(Path(p) if as_path else p), 'the function returned no label'
+        except Exception as e: y, why = None, f"the function failed: {type(e).__name__}: {e}"
+        rows.append((p, None, None, why) if _empty(y) else (p, str(y), None, None))
+    return rows, ''
+
 def label_from_func(source:Source, func, check_images:bool=True) -> Labelled:
     "Label each image by `func(path)` (v1's `from_name_func`: the function gets the whole path)."
-    rows = []
-    for p in source.images:
-        try: y, why = func(p), 'the function returned no label'
-        except Exception as e: y, why = None, f"the function failed: {type(e).__name__}: {e}"
-        rows.append((p, None if y is None else str(y), None, why))
-    return _labelled(source.path, rows, 'function', check_images, f"by {getattr(func, '__name__', 'the function')} ")
+    return _labelled(source.path, func_rows(source, func)[0], 'function', check_images, f"by {getattr(func, '__name__', 'the function')} ")
 
 # %% ../nbs/03b_labels.ipynb #2d38602f
 def _truthy(v) -> bool: return str(v).strip().lower() in ('1', 'true', 'yes', 'valid')
 
-def label_from_df(df, path, fn_col=0, label_col=1, folder:str|None=None, suffix:str='', valid_col=None,
-                  check_images:bool=True) -> Labelled:
-    "Label the files named in data frame `df` (relative to `path`/`folder`, plus `suffix`) with its `label_col`."
-    root = Path(path).resolve()
-    base = (root/folder).resolve() if folder else root
-    col = lambda c: df.iloc[:, c] if isinstance(c, int) else df[c]
-    for c in (fn_col, label_col) + ((valid_col,) if valid_col is not None else ()):
+def _columns(df, *cols):
+    "Refuse a column `df` does not have (a name, or a position), naming those it has."
+    for c in cols:
         if not isinstance(c, int) and c not in df.columns:
             raise DataError(f"The table has no column {c!r}; its columns are {', '.join(map(str, df.columns))}.")
         if isinstance(c, int) and c >= df.shape[1]: raise DataError(f"The table has only {df.shape[1]} columns; column {c} does not exist.")
-    names, labels = col(fn_col).tolist(), col(label_col).tolist()
-    valids = col(valid_col).tolist() if valid_col is not None else [None] * len(names)
-    rows = []
-    for name, y, v in zip(names, labels, valids):
-        p = (base/f"{name}{suffix}").resolve()
-        if not p.is_relative_to(root): rows.append((p, None, None, f"{name!r} points outside {root}")); continue
-        if not p.is_file(): rows.append((p, None, None, 'listed in the table, but the file is missing')); continue
-        rows.append((p, None if y is None or (isinstance(y, float) and y != y) else y, None if v is None else _truthy(v), 'no label in the table'))
-    return _labelled(root, rows, 'table', check_images, 'from the table ')
+
+def _place(root:Path, start:str, name:str, known:set|None) -> tuple[str, bool, bool]:
+    "Where `name` (relative to `start`) points, whether that is inside `root`, and whether the file is there."
+    key = os.path.normpath(os.path.join(start, name))
+    if known is not None: return key, key.startswith(str(root) + os.sep), key in known  # a preview: names only, no disk
+    p = Path(key).resolve()  # links followed, so that none leads outside
+    return str(p), p.is_relative_to(root), p.is_file()
+
+def table_rows(df, path, fn_col=0, label_col=1, folder:str|None=None, suffix:str='', valid_col=None,
+               known:set|None=None, what:str='the table') -> tuple[list, str]:
+    """`(path, label, is_valid, why)` rows for the files data frame `df` names (relative to `path`/`folder`, plus
+    `suffix`), and a note on its rows and split; `known`: image names to look the files up in instead of the disk."""
+    _columns(df, fn_col, label_col, *(() if valid_col is None else (valid_col,)))
+    root = Path(path).resolve()
+    col = lambda c: (df.iloc[:, c] if isinstance(c, int) else df[c]).tolist()
+    valids = col(valid_col) if valid_col is not None else [None] * len(df)
+    start, rows, outside, missing, n_valid = os.path.join(root, folder or ''), [], [], [], 0
+    for name, y, v in zip(col(fn_col), col(label_col), valids):
+        key, inside, there = _place(root, start, f"{name}{suffix}", known)
+        if not inside: rows.append((key, None, None, f"{name!r} points outside {root}")); outside.append(name)
+        elif not there: rows.append((key, None, None, 'listed in the table, but the file is missing')); missing.append(f"{name}{suffix}")
+        else:
+            rows.append((key, None, None, f'no label in {what}') if _empty(y) else (key, str(y), None if v is None else _truthy(v), None))
+            n_valid += not _empty(y) and v is not None and _truthy(v)
+    notes = [f"{what[0].upper()}{what[1:]} has {len(df):,} rows."]
+    if missing: notes.append(f"{len(missing):,} of them name no image here (e.g. {missing[0]}): check the folder prefix and suffix.")
+    if outside: notes.append(f"{len(outside):,} point outside the source folder (e.g. {outside[0]}) and are ignored.")
+    notes.append(f"Its {valid_col} column fixes the split: {n_valid:,} images are for validation only." if valid_col is not None
+                 else "No valid column: step 4 sets aside a random 20% of each class for validation.")
+    return rows, ' '.join(notes)
+
+def label_from_df(df, path, fn_col=0, label_col=1, folder:str|None=None, suffix:str='', valid_col=None,
+                  check_images:bool=True) -> Labelled:
+    "Label the files named in data frame `df` (relative to `path`/`folder`, plus `suffix`) with its `label_col`."
+    rows, _ = table_rows(df, path, fn_col, label_col, folder, suffix, valid_col)
+    return _labelled(Path(path).resolve(), rows, 'table', check_images, 'from the table ')
+
+# %% ../nbs/03b_labels.ipynb #2d38602g
+def read_csv(path, delimiter:str|None=None):
+    "The CSV file `path` as a data frame of strings (the separator sniffed unless given), or a `DataError` saying why not."
+    import pandas as pd
+    f = Path(path)
+    if not f.is_file(): raise DataError(f"There is no CSV file {f}. Give the name of the labels file inside {f.parent}.")
+    try: return pd.read_csv(f, sep=delimiter, engine='python', dtype=str)
+    except Exception as e: raise DataError(f"{f} cannot be read as a CSV file: {e}") from None
 
 def label_from_csv(path, csv_labels:str='labels.csv', fn_col=0, label_col=1, folder:str|None=None, suffix:str='',
                    valid_col=None, delimiter:str|None=None, check_images:bool=True) -> Labelled:
     "Label the files named in the CSV `path/csv_labels` (v1's `from_csv`)."
-    import pandas as pd
-    root = Path(path)
-    f = root/csv_labels
-    if not f.is_file(): raise DataError(f"There is no CSV file {f}. Give the name of the labels file inside {root}.")
-    try: df = pd.read_csv(f, sep=delimiter, engine='python', dtype=str)
-    except Exception as e: raise DataError(f"{f} cannot be read as a CSV file: {e}") from None
-    lab = label_from_df(df, root, fn_col, label_col, folder, suffix, valid_col, check_images)
+    lab = label_from_df(read_csv(Path(path)/csv_labels, delimiter), path, fn_col, label_col, folder, suffix, valid_col, check_images)
     lab.strategy = 'csv'
     return lab
 
 # %% ../nbs/03b_labels.ipynb #8f3830a0
-def label_from_lists(path, fnames, labels, check_images:bool=True) -> Labelled:
-    "Label `fnames` (paths, or names relative to `path`) with `labels`, in order."
+def list_rows(path, fnames, labels, known:set|None=None) -> tuple[list, str]:
+    "`(path, label, is_valid, why)` rows for `fnames` (paths, or names relative to `path`) with `labels`, in order."
     fnames, labels = list(fnames), list(labels)
     if len(fnames) != len(labels):
         raise DataError(f"{len(fnames)} files but {len(labels)} labels: the two lists must have the same length.")
-    root, rows = Path(path), []
-    inside = root.resolve()
+    root, rows = Path(path).resolve(), []
     for f, y in zip(fnames, labels):
-        p = Path(f) if Path(f).is_absolute() else root/f
-        if not p.resolve().is_relative_to(inside): rows.append((p, None, None, f"{str(f)!r} points outside {root}"))
-        else: rows.append((p, y, None, None) if p.is_file() else (p, None, None, 'the file is missing'))
-    return _labelled(root, rows, 'lists', check_images, 'from the lists ')
+        key, inside, there = _place(root, str(root), str(f), known)
+        rows.append((key, None, None, f"{str(f)!r} points outside {path}") if not inside else
+                    (key, y, None, None) if there else (key, None, None, 'the file is missing'))
+    return rows, ''
+
+def label_from_lists(path, fnames, labels, check_images:bool=True) -> Labelled:
+    "Label `fnames` (paths, or names relative to `path`) with `labels`, in order."
+    return _labelled(Path(path), list_rows(path, fnames, labels)[0], 'lists', check_images, 'from the lists ')
 
 # %% ../nbs/03b_labels.ipynb #175f822b
 def preview(files, labeller, limit:int=20, root=None) -> dict:
@@ -169,18 +223,6 @@ def preview(files, labeller, limit:int=20, root=None) -> dict:
         rows.append((name, str(y) if ok else None, None if ok else whys.get(i, 'no match')))
     counts = {str(k): v for k, v in counts.most_common()}
     return dict(rows=rows, matched=sum(counts.values()), total=len(files), counts=counts)
-
-def regex_labeller(pat):
-    "A labeller for `preview` from a regex (compiled once); its `many` labels a whole list in one comprehension."
-    search = compile_pattern(pat).search
-    def label(p):
-        m = search(p if isinstance(p, str) and os.sep == '/' else _posix(p))
-        return m.group(1) if m else None
-    def many(files):
-        names = [p if type(p) is str and os.sep == '/' else _posix(p) for p in files]
-        return [m.group(1) if (m := search(n)) else None for n in names]
-    label.many = many
-    return label
 
 # %% ../nbs/03b_labels.ipynb #ce5e8ff3
 STRATEGIES = ('folders', 'csv', 'df', 'regex', 'func', 'lists')
@@ -229,3 +271,45 @@ def parse_label_spec(spec:str, root=None) -> tuple[str, dict]:
         return 'func', dict(func={w.strip(): y.strip() for w, y in pairs})
     raise DataError(f"Labels {spec!r} not understood. Use folders, csv:FILE, re:PATTERN, func:NAME "
                     f"({', '.join(FUNC_NAMES)}) or contains:word=label,...")
+
+# %% ../nbs/03b_labels.ipynb #ce5e8ff5
+def _over_images(source:Source, rows:list, what:str) -> list:
+    "`rows` from a table, turned into one row per image of `source` (those it does not name: *not listed*)."
+    got = {p: r for p, *r in rows}
+    return [(p, *got[p]) if p in got else (p, None, None, f"not listed in {what}") for p in image_names(source)]
+
+def label_rows(source:Source, strategy:str, **params) -> tuple[list, str]:
+    "One `(path, label, is_valid, why)` row per image of `source`, labelled as `label_with(source, strategy, **params)` would, and a note."
+    known = set(image_names(source))
+    if strategy == 'folders': return folder_rows(source)
+    if strategy == 'regex': return regex_rows(source, params['pat'])
+    if strategy == 'func': return func_rows(source, label_func(params['func']))
+    if strategy in ('csv', 'df'):
+        p = {k: v for k, v in params.items() if k not in ('csv_labels', 'delimiter', 'df', 'check_images')}
+        what = 'the CSV file' if strategy == 'csv' else 'the data frame'
+        df = params['df'] if strategy == 'df' else read_csv(Path(source.path)/params.get('csv_labels', 'labels.csv'), params.get('delimiter'))
+        rows, note = table_rows(df, source.path, known=known, what=what, **p)
+        return _over_images(source, rows, what), note
+    if strategy == 'lists':
+        rows, _ = list_rows(source.path, params['fnames'], params['labels'], known)
+        return _over_images(source, rows, 'the list'), f"The list has {len(rows):,} rows."
+    raise DataError(f"There is no labelling strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}.")
+
+# %% ../nbs/03b_labels.ipynb #ce5e8ff6
+_FAILED = 'the function failed: '
+
+def label_preview(source:Source, strategy:str, limit:int=12, unlabelled:int=5, **params) -> dict:
+    """What `label_with(source, strategy, **params)` would give, without opening a file: `matched`, `total`, `counts`,
+    `note`, and table rows `(file, label, why, is_error)`: files spread over the folder, then the first left unlabelled."""
+    rows, note = label_rows(source, strategy, **params)
+    counts = Counter(y for _, y, _, _ in rows if y is not None)
+    root = str(source.path) + os.sep
+    def shown(r):
+        p, y, _, why = r
+        bad = why is not None and why.startswith(_FAILED)
+        return (_posix(p[len(root):] if p.startswith(root) else p), y, why[len(_FAILED):] if bad else why, bad)
+    spread = rows[::max(1, len(rows) // max(1, limit))][:limit]
+    if len(spread) == sum(y is not None for _, y, _, _ in spread) and sum(counts.values()) < len(rows):
+        spread += [r for r in rows if r[1] is None][:unlabelled]  # the files a learner needs to see are those left out
+    return dict(rows=[shown(r) for r in spread], matched=sum(counts.values()), total=len(rows), note=note,
+                counts={str(k): v for k, v in counts.most_common()})

@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 import ipywidgets as W
 from ..core import CourseError, DataError
-from .base import Panel
+from ..labels import label_preview, read_csv
+from .base import StepPanel
+from .style import TONES, TABLE_CSS as _STYLE, button
 
 # %% auto #0
 __all__ = ['STRATEGY_NAMES', 'CONTAINS', 'EXPRESSION', 'NO_COLUMN', 'find_csvs', 'regex_presets', 'parse_words', 'parse_lines',
-           'image_names', 'Rule', 'folder_rule', 'table_rule', 'lists_rule', 'read_table', 'rule_for', 'label_preview',
            'counts_html', 'preview_html', 'message_html', 'summary_html', 'TableSettings', 'LabelPanel', 'label_panel']
 
 # %% ../../nbs/12_ui_labels.ipynb #db523ff0
@@ -75,146 +76,8 @@ def parse_lines(text:str) -> list[str]:
     "The non-blank lines of `text`, stripped."
     return [l.strip() for l in text.splitlines() if l.strip()]
 
-# %% ../../nbs/12_ui_labels.ipynb #8a08a6c0
-_names = [None, None]
-def image_names(source) -> list[str]:
-    "`source.images` as strings, which every rule reads faster than `Path`s; cached for the last source."
-    if _names[0] is not source.images: _names[:] = [source.images, [str(p) for p in source.images]]
-    return _names[1]
-
-class Rule:
-    "A labeller for `preview`, with the reason a file gets no label (`why`) and a note on counts and the split."
-    def __init__(self, label, why='no match', note:str=''): self.label, self._why, self.note = label, why, note
-    def __call__(self, p): return self.label(p)
-    def why(self, p) -> str: return self._why(p) if callable(self._why) else self._why
-
-def _rel_parts(root:str, p) -> list[str]: return str(p)[len(root) + 1:].split(os.sep)
-
-def folder_rule(source) -> Rule:
-    "Labels from parent folders; `train/` and `valid/`, when both exist, fix the split (as `label_from_folders`)."
-    root = str(source.path)
-    split = os.path.isdir(os.path.join(root, 'train')) and os.path.isdir(os.path.join(root, 'valid'))
-    def label(p):
-        rel = _rel_parts(root, p)
-        if (split and rel[0] not in ('train', 'valid')) or len(rel) < (3 if split else 2): return None
-        return rel[-2]
-    def why(p):
-        rel = _rel_parts(root, p)
-        return f"outside train/ and valid/ (in {rel[0]}/)" if split and rel[0] not in ('train', 'valid') else "not inside a class folder"
-    if split:
-        n_valid = sum(_rel_parts(root, p)[0] == 'valid' for p in image_names(source))
-        note = f"train/ and valid/ fix the split: {n_valid:,} images in valid/ are never trained on."
-    else: note = "No train/ and valid/ folders: step 4 sets aside a random 20% of each class for validation."
-    return Rule(label, why, note)
-
-def _empty(y) -> bool: return y is None or y == '' or (isinstance(y, float) and y != y)
-
-def _truthy(v) -> bool: return str(v).strip().lower() in ('1', 'true', 'yes', 'valid')
-
-def _rows_rule(source, rows, what:str, base:str='', valid_name:str='') -> Rule:
-    "A rule from `(name, label, is_valid)` rows naming files relative to the source folder joined with `base`."
-    root = str(source.path)
-    start = os.path.normpath(os.path.join(root, base))
-    images = set(image_names(source))
-    table, outside, missing = {}, [], []
-    for name, y, v in rows:
-        key = os.path.normpath(os.path.join(start, str(name)))
-        if key != root and not key.startswith(root + os.sep): outside.append(name); continue
-        if key not in images: missing.append(name)
-        table[key] = (None if _empty(y) else str(y), v)
-    def label(p):
-        hit = table.get(str(p))
-        return hit[0] if hit else None
-    def why(p): return f"not listed in {what}" if str(p) not in table else f"no label in {what}"
-    notes = [f"{what[0].upper()}{what[1:]} has {len(rows):,} rows."]
-    if missing: notes.append(f"{len(missing):,} of them name no image here (e.g. {missing[0]}): check the folder prefix and suffix.")
-    if outside: notes.append(f"{len(outside):,} point outside the source folder (e.g. {outside[0]}) and are ignored.")
-    if valid_name:
-        n_valid = sum(_truthy(v) for key, (y, v) in table.items() if y is not None and key in images)
-        notes.append(f"Its {valid_name} column fixes the split: {n_valid:,} images are for validation only.")
-    else: notes.append("No valid column: step 4 sets aside a random 20% of each class for validation.")
-    return Rule(label, why, ' '.join(notes))
-
-def table_rule(source, df, fn_col=0, label_col=1, folder:str|None=None, suffix:str='', valid_col=None, what='the table') -> Rule:
-    "A rule from data frame `df`, with the parameters of `label_from_df`."
-    for c in (fn_col, label_col) + ((valid_col,) if valid_col is not None else ()):
-        if isinstance(c, int) and c >= df.shape[1]: raise DataError(f"The table has only {df.shape[1]} columns; column {c} does not exist.")
-        if not isinstance(c, int) and c not in df.columns:
-            raise DataError(f"The table has no column {c!r}; its columns are {', '.join(map(str, df.columns))}.")
-    col = lambda c: (df.iloc[:, c] if isinstance(c, int) else df[c]).tolist()
-    valids = col(valid_col) if valid_col is not None else [None] * len(df)
-    rows = [(f"{n}{suffix}", y, v) for n, y, v in zip(col(fn_col), col(label_col), valids)]
-    return _rows_rule(source, rows, what, folder or '', '' if valid_col is None else str(valid_col))
-
-def lists_rule(source, fnames, labels) -> Rule:
-    "A rule from two lists, as `label_from_lists`."
-    if len(fnames) != len(labels):
-        raise DataError(f"{len(fnames)} files but {len(labels)} labels: the two lists must have the same length.")
-    return _rows_rule(source, list(zip(fnames, labels, [None] * len(labels))), 'the list')
-
-# %% ../../nbs/12_ui_labels.ipynb #637fa679
-def read_table(path):
-    "The CSV file `path` as a data frame of strings (separator sniffed, as `label_from_csv` reads it); cached until it changes."
-    import pandas as pd
-    path = Path(path)
-    try: st = path.stat()
-    except OSError: raise DataError(f"There is no CSV file {path}.") from None
-    key = (str(path), st.st_mtime_ns, st.st_size)
-    if key not in _tables:
-        try: df = pd.read_csv(path, sep=None, engine='python', dtype=str)
-        except Exception as e: raise DataError(f"{path} cannot be read as a CSV file: {e}") from None
-        if len(_tables) >= 4: _tables.clear()
-        _tables[key] = df
-    return _tables[key]
-_tables = {}
-
-def rule_for(source, strategy:str, params:dict) -> Rule:
-    "The preview rule for `course.labels(strategy, **params)` on `source`."
-    from vision_course.labels import regex_labeller, label_func, LABEL_FUNCS, name_contains
-    if strategy == 'folders': return folder_rule(source)
-    if strategy == 'regex': return Rule(regex_labeller(params['pat']), 'the pattern does not match')
-    if strategy == 'func':
-        f = label_func(params['func'])
-        as_path = not (f in LABEL_FUNCS.values() or isinstance(f, name_contains))  # any other function gets a Path, as in labelling
-        def label(p):
-            y = f(Path(p) if as_path else p)
-            return None if _empty(y) else str(y)
-        return Rule(label, 'the function returned no label')
-    if strategy in ('csv', 'df'):
-        p = dict(params)
-        df = read_table(Path(source.path)/p.pop('csv_labels', 'labels.csv')) if strategy == 'csv' else p.pop('df')
-        p.pop('delimiter', None); p.pop('check_images', None)
-        return table_rule(source, df, what='the CSV file' if strategy == 'csv' else 'the data frame', **p)
-    if strategy == 'lists': return lists_rule(source, params['fnames'], params['labels'])
-    raise DataError(f"There is no labelling strategy {strategy!r}.")
-
-# %% ../../nbs/12_ui_labels.ipynb #243d7a69
-def label_preview(source, rule:Rule, limit:int=12, unlabelled:int=5) -> dict:
-    "`preview` of `rule` over `source.images`: rows `(file, label, why, is_error)`, `matched`, `total`, `counts`, `note`."
-    from vision_course.labels import preview
-    files = image_names(source)
-    pv = preview(files, rule.label, 0)
-    spread = files[::max(1, len(files) // max(1, limit))][:limit]
-    root = Path(source.path)
-    pv['rows'] = preview(spread, rule.label, limit, root)['rows']
-    pv['rows'] = [(n, y, None if y is not None else rule.why(root/n) if why == 'no match' else why, why not in (None, 'no match'))
-                  for n, y, why in pv['rows']]
-    if pv['matched'] < pv['total'] and all(y is not None for _, y, _, _ in pv['rows']):
-        extra = []
-        for p in files:
-            try: y, why, bad = rule(p), None, False
-            except Exception as err: y, why, bad = None, f'{type(err).__name__}: {err}', True
-            if _empty(y):
-                extra.append((Path(p).relative_to(root).as_posix(), None, why or rule.why(p), bad))
-                if len(extra) >= unlabelled: break
-        pv['rows'] += extra
-    pv['note'] = rule.note
-    return pv
-
 # %% ../../nbs/12_ui_labels.ipynb #d4db1c27
-_STYLE = ('<style>.vc-table td,.vc-table th{padding:1px 10px;text-align:left;font-size:13px}'
-          '.vc-table{border-collapse:collapse}</style>')
-_GREY, _RED, _BAR = '#777', '#b00020', '#4a7fd0'
+_GREY, _RED, _BAR = '#767676', TONES['error'], '#4a7fd0'
 _h = html.escape
 
 def counts_html(counts:dict, most:int=30) -> str:
@@ -331,53 +194,53 @@ class TableSettings(W.VBox):
                     suffix=self.suffix.value.strip(), valid_col=None if self.valid_col.value == NO_COLUMN else self.valid_col.value)
 
 # %% ../../nbs/12_ui_labels.ipynb #1f8e1a26
-class LabelPanel(Panel):
+class LabelPanel(StepPanel):
     "Step 3: label the source's images by one of six strategies, with a live preview; `result` is the `Labelled`."
-    instant_limit, delay, limit = 20_000, 0.3, 12
+    steps, instant_limit, delay, limit = ('labels',), 20_000, 0.3, 12
 
     def __init__(self, course=None, mode:str='notebook', df=None):
         if mode not in ('notebook', 'app'): raise ValueError(f"mode must be 'notebook' or 'app', not {mode!r}")
-        if course is None:
-            from vision_course.course import Course
-            course = Course()
-        self.course, self.mode, self.df, self.source = course, mode, df, None
+        self.mode, self.df, self.source, self._tables = mode, df, None, {}
         self._held, self._timer, self._lock = 0, None, threading.Lock()
         self.last_preview, self.preview_error = None, None
         self.strategy = W.ToggleButtons(options=[(v, k) for k, v in STRATEGY_NAMES.items()], value='folders',
                                         style={'button_width': 'auto'})
         self.boxes = dict(folders=self._folders_box(), csv=self._csv_box(), df=self._df_box(), regex=self._regex_box(),
                           func=self._func_box(), lists=self._lists_box())
-        self.settings = W.VBox([self.boxes['folders']], layout=W.Layout(margin='.4em 0'))
-        self.preview = W.HTML()
-        self.label_button = W.Button(description='Label the images', button_style='primary', icon='tags',
-                                     disabled=True, layout=W.Layout(width='auto', align_self='flex-start'))
-        self.summary, self.status = W.HTML(), W.HTML()
+        self.settings_box = W.VBox([self.boxes['folders']], layout=W.Layout(margin='.4em 0'))
+        self.preview, self.summary, self.status = W.HTML(), W.HTML(), W.HTML()
+        self.label_button = button('Label the images', 'tags', primary=True, width='auto')
         intro = ("Every image needs a label: the answer the model must learn to give. Choose where your data keeps it; the "
                  "preview shows what the first files get, or why they get nothing, as you change the settings.")
-        super().__init__([self.strategy, self.settings, self.preview, self.label_button, self.status, self.summary],
+        super().__init__(course, [self.strategy, self.settings_box, self.preview, self.label_button, self.status, self.summary],
                          '3. Get the labels', intro)
-        for w in self._inputs(): w.observe(self.guard(self._changed), 'value')
-        self.strategy.observe(self.guard(self._on_strategy), 'value')
-        self.csv_file.observe(self.guard(lambda ch: self._load_csv(self.csv_file, self.csv_cols)), 'value')
-        self.df_csv.observe(self.guard(lambda ch: self._load_csv(self.df_csv, self.df_cols)), 'value')
-        self.regex_preset.observe(self.guard(self._on_preset), 'value')
-        self.regex.observe(self.guard(self._on_regex), 'value')
-        self.func_choice.observe(self.guard(self._on_func_choice), 'value')
-        self.label_button.on_click(self.guard(self._on_label))
-        self._on_func_choice()
-        self._subscriber = self.guard(self._on_event)
-        self.course.events.subscribe(self._subscriber)
+        self._wire()
         self.refresh()
 
+    def actions(self): return [self.label_button]
+
     def close(self):
-        "Stop listening to the course, then close the widgets."
-        if getattr(self, '_subscriber', None): self.course.events.unsubscribe(self._subscriber)
-        if getattr(self, '_timer', None) is not None: self._timer.cancel()
+        "Stop listening to the course and the timer, then close the widgets."
+        if self._timer is not None: self._timer.cancel()
         super().close()
 
-# %% ../../nbs/12_ui_labels.ipynb #e43266be
+# %% ../../nbs/12_ui_labels.ipynb #1f8e1a27
 from fastcore.basics import patch
 
+@patch
+def _wire(self:LabelPanel):
+    "Connect the widgets: every input previews again, and says whether the labels still match."
+    for w in self._inputs(): w.observe(self.guard(self._changed), 'value')
+    self.strategy.observe(self.guard(self._on_strategy), 'value')
+    self.csv_file.observe(self.guard(lambda ch: self._load_csv(self.csv_file, self.csv_cols)), 'value')
+    self.df_csv.observe(self.guard(lambda ch: self._load_csv(self.df_csv, self.df_cols)), 'value')
+    self.regex_preset.observe(self.guard(self._on_preset), 'value')
+    self.regex.observe(self.guard(self._on_regex), 'value')
+    self.func_choice.observe(self.guard(self._on_func_choice), 'value')
+    self.label_button.on_click(self.guard(lambda _: self.run_step()))
+    self._on_func_choice()
+
+# %% ../../nbs/12_ui_labels.ipynb #e43266be
 def _help(text:str) -> W.HTML: return W.HTML(f'<div style="max-width:60em;color:#444">{text}</div>')
 
 @patch
@@ -454,14 +317,23 @@ def _hold(self:LabelPanel):
     finally: self._held -= 1
 
 @patch
-def refresh(self:LabelPanel):
-    "Re-read the course's source: CSV files, regex presets, the folders note; then preview."
-    self.source = self.course.results.get('source')
-    if self.source is None:
-        self.label_button.disabled, self.preview.value, self.last_preview = True, '', None
-        self.say("Choose a data source first (step 2).", 'warn')
-        return
-    src = self.source
+def refresh(self:LabelPanel, idle:bool=False):
+    "Match the course: wait while there is no source, re-read a new one, enable the button, say what the labels are."
+    state = self.state()
+    self.label_button.disabled = state in ('locked', 'running') or self.busy and not idle
+    if state == 'locked' or self.course.state('source') == 'running':
+        self.source, self.preview.value, self.last_preview = None, '', None
+        return self.say("Waiting for the data source…" if self.course.state('source') == 'running' else
+                        "Choose a data source first (step 2).", 'warn')
+    if self.course.found is not self.source: self._read_source()
+    if state == 'failed' and self.course.labelled is not None and not self.busy:
+        self.summary.value = (f"<div style='color:{TONES['warn']}'>The last labelling failed (see above), so the course keeps "
+                              f"the labels from before, and the steps built on them:</div>" + summary_html(self.course.labelled))
+
+@patch
+def _read_source(self:LabelPanel):
+    "Read the course's new source: CSV files, regex presets, the folders note; then preview."
+    src = self.source = self.course.found
     with self._hold():
         csvs = find_csvs(src.path)
         for dd in (self.csv_file, self.df_csv):
@@ -475,7 +347,6 @@ def refresh(self:LabelPanel):
         self.regex_preset.value = self.regex.value if self.regex.value in [p for _, p, _ in presets] else ''
         self.regex_example.value = (f'<div style="color:#444">The first path: <code>{_h(Path(src.images[0]).as_posix())}</code></div>'
                                     if src.images else '')
-    self.label_button.disabled = self.busy
     self.say(f"{len(src.images):,} images in {src.path}.")
     self.update_preview()
 
@@ -486,13 +357,21 @@ def _load_csv(self:LabelPanel, dropdown, cols:TableSettings):
         cols.clear("No CSV file in the source folder or two levels below it." if self.source is not None else '')
     else:
         with self._hold():
-            try: cols.set_table(read_table(self._csv_path(dropdown.value)))
+            try: cols.set_table(self._table(dropdown.value))
             except DataError as err: cols.clear(str(err))
     if dropdown is self.df_csv:
         why = "No data frame was passed in" + (" (the app cannot take one)" if self.mode == 'app' else '')
         self.df_note.value = (f'<div>{why}, so the panel loads <code>{_h(dropdown.value)}</code> with <code>pd.read_csv</code>.</div>'
                               if dropdown.value else f'<div>{why}, and there is no CSV file near the images to load as one.</div>')
     self._changed()
+
+@patch
+def _table(self:LabelPanel, name:str):
+    "The CSV file `name` of the source folder as a data frame, read again only when the file changes."
+    p = self._csv_path(name)
+    key = (str(p), p.stat().st_mtime_ns, p.stat().st_size)
+    if key not in self._tables: self._tables = {key: read_csv(p)}
+    return self._tables[key]
 
 @patch
 def _csv_path(self:LabelPanel, name:str) -> Path:
@@ -532,7 +411,7 @@ def params(self:LabelPanel) -> tuple[str, dict]:
     if s == 'df':
         if self._uses_given_df(): df = self.df
         elif not self.df_csv.value: raise DataError("No data frame was passed in, and there is no CSV file to load as one.")
-        else: df = read_table(self._csv_path(self.df_csv.value))
+        else: df = self._table(self.df_csv.value)
         return s, dict(df=df, **self.df_cols.params())
     if s == 'regex':
         from vision_course.labels import compile_pattern
@@ -558,6 +437,7 @@ def _func(self:LabelPanel):
 @patch
 def _changed(self:LabelPanel, change=None):
     if self._held or self.source is None: return
+    self.check_pending()
     if len(self.source.images) <= self.instant_limit: return self.update_preview()
     if self._timer is not None: self._timer.cancel()
     self._timer = threading.Timer(self.delay, self.guard(self.update_preview))
@@ -572,7 +452,8 @@ def update_preview(self:LabelPanel):
     with self._lock:
         try:
             strategy, params = self.params()
-            pv = label_preview(self.source, rule_for(self.source, strategy, params), self.limit)
+            if strategy == 'csv': params['df'] = self._table(params['csv_labels'])  # the table read once, not per keystroke
+            pv = label_preview(self.source, strategy, self.limit, **params)
         except CourseError as err:
             self.last_preview, self.preview_error = None, str(err)
             self.preview.value = message_html(str(err))
@@ -582,7 +463,7 @@ def update_preview(self:LabelPanel):
 
 @patch
 def _on_strategy(self:LabelPanel, change=None):
-    self.settings.children = [self.boxes[self.strategy.value]]
+    self.settings_box.children = [self.boxes[self.strategy.value]]
     self._changed()
 
 @patch
@@ -609,20 +490,28 @@ def _on_func_choice(self:LabelPanel, change=None):
 
 # %% ../../nbs/12_ui_labels.ipynb #1767866d
 @patch
-def _on_label(self:LabelPanel, _=None):
+def _start(self:LabelPanel, step:str):
     if self.busy: return self.say("Already labelling…")
-    if self.source is None or self.course.results.get('source') is not self.source:
+    if self.source is None or self.course.found is not self.source:
         self.refresh()
         if self.source is None: return
     strategy, params = self.params()
     if strategy == 'lists': _check_inside(self.source.path, params['fnames'])
-    self.result, self.summary.value = None, ''
-    self.label_button.disabled = True
+    self.result = None
     self.say(f"Labelling by {STRATEGY_NAMES[strategy].lower()}…")
-    def work():
-        try: return self.course.labels(strategy, **params)
-        finally: self.label_button.disabled = self.source is None
-    self.start(work, self._show_result)
+    return self.work(lambda: self.course.labels(strategy, **params), self._show_result, step=step)
+
+@patch
+def settings(self:LabelPanel) -> dict:
+    "The strategy and parameters on screen, as `course.params['labels']` keeps them."
+    strategy, params = self.params()
+    return dict(strategy=strategy, **params)
+
+@patch
+def applied(self:LabelPanel, settings:dict, used:dict) -> bool:
+    "Same strategy and parameters (a data frame: the same object; a function: the same name)."
+    key = lambda d: {k: id(v) if k == 'df' else getattr(v, '__name__', v) if callable(v) else v for k, v in d.items()}
+    return key(settings) == key(used)
 
 def _check_inside(root, names):
     "Refuse any of `names` that resolves outside `root` (the lists may hold any text)."
@@ -639,22 +528,11 @@ def _show_result(self:LabelPanel, lab):
     self.say(f"Labelled {len(lab.items):,} images in {len(lab.classes)} classes{left}.", 'ok')
 
 @patch
-def _clear(self:LabelPanel, text:str=''):
-    self.result, self.summary.value = None, ''
-    if text: self.say(text, 'warn')
+def show_result(self:LabelPanel, step:str): self._show_result(self.course.labelled)
 
 @patch
-def _on_event(self:LabelPanel, ev):
-    if ev.kind == 'stale' and 'labels' in ev.get('steps', ()):
-        self._clear("The data source changed: label the images again.")
-    elif ev.kind == 'step' and ev.step == 'source':
-        if ev.status == 'running':
-            self.source, self.label_button.disabled = None, True
-            self.say("Waiting for the data source…")
-        else: self.refresh()
-    elif ev.kind == 'step' and ev.step == 'labels' and not self.busy:
-        if ev.status == 'done': self._show_result(self.course.results['labels'])
-        else: self._clear()
+def clear(self:LabelPanel):
+    self.result, self.summary.value = None, ''
 
 # %% ../../nbs/12_ui_labels.ipynb #ed9836f5
 def label_panel(**kwargs) -> LabelPanel:

@@ -11,7 +11,8 @@ from pathlib import Path
 import ipywidgets as W
 from ..core import DataError
 from ..sources import allowed_roots, check_allowed, human_size, size_figure, source_summary, unpack_zip
-from .base import Panel, uploaded, clear_upload
+from .base import StepPanel, uploaded, clear_upload
+from .style import button
 
 # %% auto #0
 __all__ = ['DATASETS', 'KINDS', 'SourcePanel', 'source_panel']
@@ -28,15 +29,16 @@ DATASETS = {'PETS': 'Oxford-IIIT pets, 37 breeds (lesson 1), about 800 MB',
 KINDS = (('Sample', 'sample'), ('Sample photos', 'photos'), ('Folder', 'folder'), ('fastai data set', 'url'), ('Upload zip', 'upload'))
 
 # %% ../../nbs/11_ui_source.ipynb #7bc50627
-class SourcePanel(Panel):
+class SourcePanel(StepPanel):
     "Step 2: choose the sample, a folder, a fastai data set or an uploaded zip, and see what it holds."
+    steps = ('source',)
     def __init__(self, course=None, # a `vision_course.course.Course`; a new one when None (made on first use)
                  roots=None, # folders the path box may read; `allowed_roots()` when None
                  mode:str='notebook', # 'notebook' or 'app' (Voila): changes the hints (in the app the folder is on the server)
                  max_upload_mb:float=100, # largest zip accepted, in MiB
                 ):
         if mode not in ('notebook', 'app'): raise ValueError(f"mode must be 'notebook' or 'app', not {mode!r}")
-        self._course, self.roots, self.mode, self.max_upload_mb = course, roots, mode, max_upload_mb
+        self.roots, self.mode, self.max_upload_mb = roots, mode, max_upload_mb
         self.summary, self.unpacked, self.upload_dir = None, None, None
         self.kind = W.ToggleButtons(options=KINDS, value='sample', description='')
         self.path = W.Text(placeholder='~/pictures/my-classes', description='Folder', layout=W.Layout(width='min(40em, 95%)'))
@@ -45,25 +47,22 @@ class SourcePanel(Panel):
         self.upload = W.FileUpload(accept='.zip', multiple=False, description='Choose a zip')
         self.hint, self.upload_info = W.HTML(), W.HTML()
         self.options = W.VBox()
-        self.use_button = W.Button(description='Use this source', button_style='primary', icon='check', layout=W.Layout(width='auto'))
+        self.use_button = button('Use this source', 'check', primary=True, width='auto', disabled=False)
         self.status = W.HTML('<i>Choose a source, then click “Use this source”.</i>')
         self.details, self.plot, self.thumbs = W.HTML(), W.Box(), W.HBox(layout=W.Layout(flex_flow='row wrap'))
         self.results = W.VBox()
         intro = ("Where do the images come from? The bundled digits work offline; a folder of your own works if each "
                  "class has its own subfolder (or the labels step can read them from names or a CSV).")
-        super().__init__([self.kind, self.options, W.HBox([self.use_button]), self.status, self.results], '2. Data source', intro)
+        super().__init__(course, [self.kind, self.options, W.HBox([self.use_button]), self.status, self.results],
+                         '2. Data source', intro)
         self.kind.observe(self.guard(self._on_kind), 'value')
         self.upload.observe(self.guard(self._on_upload), 'value')
-        self.use_button.on_click(self.guard(self._on_use))
+        self.use_button.on_click(self.guard(lambda _: self.run_step()))
+        self.watch(self.kind, self.path, self.dataset)
         self._show_options()
 
-    @property
-    def course(self):
-        "The `Course` this panel runs step 2 of (created on first use)."
-        if self._course is None:
-            from vision_course.course import Course
-            self._course = Course()
-        return self._course
+    def actions(self): return [self.use_button]
+    def refresh(self, idle:bool=False): self.use_button.disabled = self.busy and not idle
 
     @property
     def max_upload_bytes(self) -> int: return int(self.max_upload_mb * 2**20)
@@ -141,32 +140,49 @@ def _job(self:SourcePanel):
     raise DataError("Choose a .zip file with the upload button first.")
 
 @patch
-def _on_use(self:SourcePanel, _=None):
+def _start(self:SourcePanel, step:str):
     if self.busy: return self.say('Still working on the last source; wait until it is done.', 'warn')
     msg, spec, upload = self._job()
-    self.use_button.disabled, self.summary, self.result = True, None, None
-    self.results.children = ()
     self.say(msg)
-    if not self.start(lambda: self._work(spec, upload)): self.use_button.disabled = False
+    return self.work(lambda: self._work(spec, upload), self._found, step=step)
+
+@patch
+def settings(self:SourcePanel) -> dict:
+    "The source on screen as `Course.source` takes it (`{}` for a zip: each upload is new)."
+    k = self.kind.value
+    if k == 'upload': return {}
+    return dict(spec=dict(sample='sample', photos='photos').get(k) or (self.dataset.value if k == 'url' else
+                str(check_allowed(self.path.value, self.roots))))
 
 @patch
 def _work(self:SourcePanel, spec, upload):
-    try:
-        unpacked = upload
-        if isinstance(upload, tuple):
-            unpacked = self.unpacked = unpack_zip(upload[1], upload[0], self.upload_dir)
-            clear_upload(self.upload)  # the bytes are on disk now; free the memory
-        if unpacked is not None: spec = str(unpacked.path)
-        src = self.course.source(spec)
-        self.say(f'Found {len(src.images)} images; reading sizes and making thumbnails…')
-        self.summary = source_summary(src)
-        self._show_results(unpacked)
-        self.result = src
-        n = len(unpacked.skipped) if unpacked else 0
-        left = f" ({n} file{'s' if n > 1 else ''} of the zip {'were' if n > 1 else 'was'} left out: see below)" if n else ''
-        self.say(f"Using {len(src.images)} images from {src.path}.{left} Next: labels.", 'ok')
-        return src
-    finally: self.use_button.disabled = False
+    unpacked = upload
+    if isinstance(upload, tuple):
+        unpacked = self.unpacked = unpack_zip(upload[1], upload[0], self.upload_dir)
+        clear_upload(self.upload)  # the bytes are on disk now; free the memory
+    if unpacked is not None: spec = str(unpacked.path)
+    src = self.course.source(spec)
+    self.say(f'Found {len(src.images)} images; reading sizes and making thumbnails…')
+    return src, source_summary(src), unpacked
+
+@patch
+def _found(self:SourcePanel, res):
+    src, self.summary, unpacked = res
+    self._show_results(unpacked)
+    self.result = src
+    n = len(unpacked.skipped) if unpacked else 0
+    left = f" ({n} file{'s' if n > 1 else ''} of the zip {'were' if n > 1 else 'was'} left out: see below)" if n else ''
+    self.say(f"Using {len(src.images)} images from {src.path}.{left} Next: labels.", 'ok')
+
+@patch
+def show_result(self:SourcePanel, step:str):
+    "Show the source the course has now (chosen by another view)."
+    self._found((self.course.found, source_summary(self.course.found), None))
+
+@patch
+def clear(self:SourcePanel):
+    self.result = self.summary = None
+    self.results.children = ()
 
 # %% ../../nbs/11_ui_source.ipynb #55fbb5a4
 _TABLE = '<style>.vc-src td{padding:1px 10px 1px 0;vertical-align:top}</style><table class="vc-src">{}</table>'
