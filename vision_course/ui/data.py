@@ -10,79 +10,19 @@ import ipywidgets as W
 from .source import SourcePanel
 from .labels import LabelPanel
 from .loaders import LoadersPanel
+from .style import STATE_COLOURS, step_label
 
 # %% auto #0
-__all__ = ['MARKS', 'DATA_STEPS', 'findings_html', 'DoctorPanel', 'DataSteps', 'data_steps']
-
-# %% ../../nbs/14_ui_data.ipynb #9bab4c32
-import html
-from .base import Panel
-
-_LEVEL = dict(error=('#b00020', 'Error'), warning=('#9a6700', 'Warning'), note=('#555', 'Note'))
-
-def findings_html(d:dict, limit:int=5) -> str:
-    "A diagnosis (`Diagnosis.to_dict()`) as HTML: one block per finding, at most `limit` files each."
-    e = html.escape
-    verdict = ["usable as it is", "usable, with warnings", "not usable: nothing can be trained"][d['status']]
-    out = [f"<p><b>{d['usable']:,}</b> usable images of {d['files']:,} files. Verdict: <b>{verdict}</b>.</p>"]
-    for f in d['findings']:
-        colour, word = _LEVEL[f['level']]
-        files = ''.join(f"<li><code>{e(x['path'])}</code>{' (' + e(x['detail']) + ')' if x['detail'] else ''}</li>" if x['path']
-                        else f"<li>{e(x['detail'])}</li>" for x in f['files'][:limit])
-        more = f"<li>… and {len(f['files']) - limit:,} more</li>" if len(f['files']) > limit else ''
-        out.append(f'<div style="margin:.4em 0"><b style="color:{colour}">{word}: {e(f["title"])}</b>'
-                   f'{" (" + str(len(f["files"])) + ")" if f["files"] else ""}<ul style="margin:.1em 0">{files}{more}</ul>'
-                   f'<div>What happens: {e(f["happens"])}. What to do: {e(f["todo"])}</div></div>')
-    return ''.join(out)
-
-class DoctorPanel(Panel):
-    "Run the dataset doctor on the course's source with its labels, and show the findings."
-    def __init__(self, course):
-        self.course = course
-        self.check_button = W.Button(description='Check the images', icon='stethoscope', disabled=True, layout=W.Layout(width='16em'))
-        self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width='40%', visibility='hidden'))
-        self.findings = W.HTML()
-        super().__init__([W.HBox([self.check_button, self.progress]), self.findings], 'Dataset doctor (optional)',
-                         "Reads every file once: what will be left out, converted or turned upright, duplicates, classes with "
-                         "too few images, and what to do about each. Your files are never changed.")
-        self.check_button.on_click(self.guard(self._on_check))
-        course.events.subscribe(self._on_event)
-
-    def _on_event(self, ev):
-        if ev.kind == 'step' and ev.step in ('source', 'labels'):
-            self.check_button.disabled = not (ev.step == 'labels' and ev.status == 'done')
-            if ev.status == 'running': self.findings.value, self.result = '', None
-
-    def _on_check(self, _=None):
-        if self.check_button.disabled or self.busy: return
-        from vision_course.core import Events, StepOrderError
-        if 'labels' not in self.course.results: raise StepOrderError("Label the images first (step 3).")
-        params = dict(self.course.params['labels'])
-        strategy, root = params.pop('strategy'), self.course.results['source'].path
-        events = Events()
-        def tick(ev): self.progress.max, self.progress.value = max(ev.total, 1), ev.done
-        events.subscribe(tick)
-        self.progress.layout.visibility = 'visible'
-        self.say("Reading every file…")
-        def work():
-            from vision_course.doctor import check_dataset
-            return check_dataset(root, (strategy, params), events=events)
-        def done(d):
-            self.result = d
-            self.findings.value = findings_html(d.to_dict())
-            self.progress.layout.visibility = 'hidden'
-            self.say(["No problems found.", "Usable, with warnings: see below.", "Not usable: see below."][d.status],
-                     ['ok', 'warn', 'error'][d.status])
-        self.start(work, done)
+__all__ = ['DataSteps', 'data_steps']
 
 # %% ../../nbs/14_ui_data.ipynb #edf2952e
-MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗')
-DATA_STEPS = (('source', '2. Data source'), ('labels', '3. Labels'), ('data', '4. Data bunch'))
-
 _BOX = W.Layout(border='1px solid #ddd', padding='.2em .8em', margin='.4em 0')
+_HEAD = ("<h2 style='margin:.2em 0'>Your data: source, labels, DataLoaders</h2><p style='margin:0 0 .5em 0;max-width:60em'>"
+         "Steps 2 to 4 of the lessons. Start with the bundled handwritten digits, a folder of your own, a fastai data set or a "
+         "zip; try the labelling strategies and watch the preview; then build the DataLoaders and look at a batch.</p>")
 
 class DataSteps(W.VBox):
-    "Steps 2–4 (and the panels in `more`: `(step, title, panel)`) stacked over one course, with a strip of step states."
+    "Steps 2–4 (and the step panels in `more`) stacked over one course, with a strip of their steps' states."
     def __init__(self, course=None, mode:str='notebook', roots=None, df=None, more=(), head:str|None=None):
         if course is None:
             from vision_course.course import Course
@@ -91,38 +31,24 @@ class DataSteps(W.VBox):
         self.source = SourcePanel(course, roots=roots, mode=mode)
         self.labels = LabelPanel(course, mode=mode, df=df)
         self.loaders = LoadersPanel(course)
-        self.doctor = DoctorPanel(course)
-        self.panels = dict(source=self.source, labels=self.labels, data=self.loaders, **{s: p for s, _, p in more})
-        self.order = list(DATA_STEPS) + [(s, t) for s, t, _ in more]
-        self.states = {s: 'ready' if i == 0 else 'locked' for i, (s, _) in enumerate(self.order)}
-        for panel in (*self.panels.values(), self.doctor): panel.layout = _BOX
+        self.doctor = self.labels.doctor
+        self.shown = [self.source, self.labels, self.loaders, *more]
+        self.panels = {s: p for p in self.shown for s in p.steps}
+        for panel in self.shown: panel.layout = _BOX
         self.strip = W.HTML()
-        course.events.subscribe(self._on_event)
-        self._titles()
-        head = W.HTML(head or "<h2 style='margin:.2em 0'>Your data: source, labels, DataLoaders</h2>"
-                      "<p style='margin:0 0 .5em 0;max-width:60em'>Steps 2 to 4 of the lessons. Start with the bundled "
-                      "handwritten digits, a folder of your own, a fastai data set or a zip; try the labelling strategies "
-                      "and watch the preview; then build the DataLoaders and look at a batch.</p>")
-        super().__init__([head, self.strip, self.source, self.labels, self.doctor, self.loaders, *(p for _, _, p in more)])
+        course.events.subscribe(lambda ev: self._draw() if ev.kind == 'state' else None)
+        self._draw()
+        super().__init__([W.HTML(head or _HEAD), self.strip, *self.shown])
 
-    def _titles(self):
-        colour = dict(locked='#888', ready='#444', running='#0b5cad', done='#1a7f37', failed='#b00020')
-        self.strip.value = ' &nbsp;→&nbsp; '.join(
-            f'<span style="color:{colour[self.states[s]]}">{MARKS[self.states[s]]} {t}</span>' for s, t in self.order)
+    @property
+    def states(self) -> dict:
+        "The state of each step shown, as the strip draws it (a step cleared by a re-run is ready again)."
+        return {s: dict(stale='ready').get(self.course.state(s), self.course.state(s)) for s in self.panels}
 
-    def _on_event(self, ev):
-        names = [s for s, _ in self.order]
-        if ev.kind == 'step' and ev.step in names:
-            self.states[ev.step] = dict(running='running', done='done', failed='failed')[ev.status]
-            i = names.index(ev.step)
-            if ev.status == 'done' and i + 1 < len(names): self.states[names[i + 1]] = 'ready'
-            if ev.status in ('running', 'failed'):
-                for later in names[i + 1:]: self.states[later] = 'locked'
-            self._titles()
-        elif ev.kind == 'stale':  # a cleared step is ready again when the one before it is done (e.g. 7 after a new model)
-            for i, s in enumerate(names):
-                if s in ev.steps: self.states[s] = 'ready' if i and self.states[names[i - 1]] == 'done' else 'locked'
-            self._titles()
+    def _draw(self):
+        from vision_course.course import TITLES
+        self.strip.value = ' &nbsp;→&nbsp; '.join(f'<span style="color:{STATE_COLOURS[st]}">{step_label(TITLES[s], st)}</span>'
+                                                  for s, st in self.states.items())
 
 def data_steps(**kwargs) -> DataSteps:
     "Steps 2–4 in one widget (`mode='app'` in Voila: no Python expressions, app wording)."

@@ -14,6 +14,7 @@ import ipywidgets as W
 from ..core import CourseError, DataError
 from ..labels import label_preview, read_csv
 from .base import StepPanel
+from .doctor import DoctorPanel
 from .style import TONES, TABLE_CSS as _STYLE, button
 
 # %% auto #0
@@ -214,6 +215,8 @@ class LabelPanel(StepPanel):
                  "preview shows what the first files get, or why they get nothing, as you change the settings.")
         super().__init__(course, [self.strategy, self.settings_box, self.preview, self.label_button, self.status, self.summary],
                          '3. Get the labels', intro)
+        self.doctor = DoctorPanel(self.course, self.step)  # shown under the panel: it checks what this step labelled
+        self.children = (*self.children, self.doctor)
         self._wire()
         self.refresh()
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 from typing import NamedTuple
 import ipywidgets as W
-from .base import Panel
+from .base import StepPanel
+from .style import button
 
 # %% auto #0
 __all__ = ['ARCH_CHOICES', 'WEIGHTS', 'WEIGHT_NAMES', 'METRIC_CHOICES', 'Arch', 'millions', 'layer_table', 'summary_line',
@@ -110,16 +111,12 @@ def explain_html(res:dict, rows:list[dict], n_classes:int|None=None) -> str:
             f"ImageNet weights (transfer learning) make a large difference.</p>")
 
 # %% ../../nbs/15_ui_learner.ipynb #0204b715
-def _course():
-    from vision_course.course import Course
-    return Course()
-
 _WAIT = "Build the DataLoaders first (step 4)."
 
-class LearnerPanel(Panel):
+class LearnerPanel(StepPanel):
     "Step 5: choose the architecture, starting weights and metrics, create the learner and see what will train."
+    steps = ('learner',)
     def __init__(self, course=None):
-        self.course = course if course is not None else _course()
         sty = dict(description_width='8em')
         self.arch = W.ToggleButtons(options=[a.name for a in ARCH_CHOICES], value=ARCH_CHOICES[0].name,
                                     description='Architecture', style=dict(description_width='8em', button_width='auto'))
@@ -132,44 +129,35 @@ class LearnerPanel(Panel):
                                                  "random weights: train everything from nothing"])
         self.metrics = {m: W.Checkbox(value=True, description=f"{m}: {about}", indent=False, layout=W.Layout(width='auto'))
                         for m, about in METRIC_CHOICES}
-        self.seed = W.BoundedIntText(value=42, min=0, max=2**31 - 1, description='Seed', style=sty,
-                                     layout=W.Layout(width='16em'))
-        self.create_button = W.Button(description='Create the learner', button_style='primary', icon='cogs',
-                                      layout=W.Layout(width='16em'), disabled=True)
+        self.seed = W.BoundedIntText(value=42, min=0, max=2**31 - 1, description='Seed', style=sty, layout=W.Layout(width='16em'))
+        self.create_button = button('Create the learner', 'cogs', primary=True, width='16em')
         self.status, self.summary, self.explain, self.table = W.HTML(), W.HTML(), W.HTML(), W.HTML()
         intro = ("The learner joins the data to a model. Choose the architecture (the function), where its weights start "
                  "(the numbers it will learn), and the metrics reported on the validation set after each epoch.")
-        super().__init__([self.arch, self.arch_about, self.weights,
-                          W.HBox([W.HTML('Metrics', layout=W.Layout(width='8em')), W.VBox(list(self.metrics.values()))]),
-                          self.seed, self.create_button, self.status, self.summary, self.explain, self.table],
+        super().__init__(course, [self.arch, self.arch_about, self.weights,
+                                  W.HBox([W.HTML('Metrics', layout=W.Layout(width='8em')), W.VBox(list(self.metrics.values()))]),
+                                  self.seed, self.create_button, self.status, self.summary, self.explain, self.table],
                          '5. Learner', intro)
         self.arch.observe(self.guard(lambda ch: self._describe_arch()), 'value')
         for box in self.metrics.values(): box.observe(self.guard(lambda ch: self._check_metrics()), 'value')
-        self.create_button.on_click(self.guard(self._on_create))
-        self._subscriber = self.guard(self._on_event)
-        self.course.events.subscribe(self._subscriber)
+        self.create_button.on_click(self.guard(lambda _: self.run_step()))
+        self.watch(self.arch, self.weights, self.seed, *self.metrics.values())
         self._describe_arch()
         self.refresh()
 
-    def close(self):
-        "Stop listening to the course, then close the widgets."
-        if getattr(self, '_subscriber', None): self.course.events.unsubscribe(self._subscriber)
-        super().close()
+    def actions(self): return [self.create_button]
 
 # %% ../../nbs/15_ui_learner.ipynb #d20ba092
 from fastcore.basics import patch
 
 @patch
-def refresh(self:LearnerPanel):
-    "Match the course: ready when the DataLoaders exist; show a learner the course already has."
-    data = self.course.results.get('data')
-    self.create_button.disabled = data is None or self.busy
-    if data is None:
-        self.say(_WAIT)
-        return
-    if self.course.results.get('learner') is not None and self.result is None: self._show_current()
-    elif self.result is None: self.say(f"Ready: {len(data.classes)} classes, {data.n_train:,} training images. "
-                                       "Choose, then create the learner.")
+def refresh(self:LearnerPanel, idle:bool=False):
+    "Match the course: ready when the DataLoaders exist."
+    data, state = self.course.loaders, self.state()
+    self.create_button.disabled = state in ('locked', 'running') or self.busy and not idle
+    if data is None: self.say(_WAIT)
+    elif self.result is None and self.course.made is None and state != 'failed' and not self.busy:
+        self.say(f"Ready: {len(data.classes)} classes, {data.n_train:,} training images. Choose, then create the learner.")
 
 @patch
 def _describe_arch(self:LearnerPanel):
@@ -179,26 +167,20 @@ def _describe_arch(self:LearnerPanel):
 @patch
 def _check_metrics(self:LearnerPanel):
     if not any(b.value for b in self.metrics.values()): self.say("Tick at least one metric to watch during training.", 'warn')
-    elif self.course.results.get('data') is not None and not self.busy:
+    elif self.course.loaders is not None and not self.busy:
         if self.result is None: self.refresh()
         else: self.say("Learner ready (create it again to use other settings).", 'ok')
 
 @patch
-def _clear(self:LearnerPanel):
+def clear(self:LearnerPanel):
     self.result = None
     self.summary.value = self.explain.value = self.table.value = ''
 
 @patch
-def _on_event(self:LearnerPanel, ev):
-    if ev.kind == 'step' and ev.step == 'data' and ev.status == 'done': self.refresh()
-    elif ev.kind == 'stale' and 'learner' in ev.get('steps', ()) or ev.kind == 'step' and ev.step in ('source', 'labels', 'data') and ev.status == 'running':
-        self._clear()
-        self.create_button.disabled = True
-        self.say(_WAIT)
-    elif ev.kind == 'step' and ev.step == 'learner' and not self.busy:  # made by another view of this course
-        self._clear()
-        if ev.status == 'done': self._show_current()
-        else: self.refresh()
+def show_result(self:LearnerPanel, step:str):
+    "Show the learner the course has now (made by another view of it)."
+    res = self.course.made
+    self._show(res, layer_table(res['learn']), len(res['learn'].dls.vocab), self.course.params.get(step, {}).get('pretrained'))
 
 @patch
 def settings(self:LearnerPanel) -> dict:
@@ -208,33 +190,23 @@ def settings(self:LearnerPanel) -> dict:
 
 # %% ../../nbs/15_ui_learner.ipynb #72f18125
 @patch
-def _on_create(self:LearnerPanel, _=None):
-    if self.create_button.disabled or self.busy: return
-    if self.course.results.get('data') is None:
+def _start(self:LearnerPanel, step:str):
+    if self.create_button.disabled or self.busy: return False
+    if self.course.loaders is None:
         from vision_course.core import StepOrderError
         raise StepOrderError(_WAIT)
     params = self.settings()
     if not params['metrics']:
         from vision_course.core import CourseError
         raise CourseError("Tick at least one metric (error_rate or accuracy): it is how you will see whether training helps.")
-    self.create_button.disabled = True
-    self._clear()
     weights = {'auto': 'pretrained weights if available', True: 'pretrained weights', False: 'random weights'}[params['pretrained']]
     self.say(f"Creating the learner ({params['arch']}, {weights})…")
-    def work():
-        try: return self._create(params)
-        finally: self.create_button.disabled = self.course.results.get('data') is None
-    self.start(work, lambda res: self._show(*res))
+    return self.work(lambda: self._create(params), lambda res: self._show(*res), step=step)
 
 @patch
 def _create(self:LearnerPanel, params:dict):
     res = self.course.learner(**params)
     return res, layer_table(res['learn']), len(res['learn'].dls.vocab), params['pretrained']
-
-@patch
-def _show_current(self:LearnerPanel):
-    res = self.course.results['learner']
-    self._show(res, layer_table(res['learn']), len(res['learn'].dls.vocab), self.course.params.get('learner', {}).get('pretrained'))
 
 @patch
 def _show(self:LearnerPanel, res:dict, rows:list[dict], n_classes:int, asked=None):
@@ -244,7 +216,7 @@ def _show(self:LearnerPanel, res:dict, rows:list[dict], n_classes:int, asked=Non
     self.explain.value = explain_html(res, rows, n_classes)
     self.table.value = ("<p style='margin:.4em 0 .1em 0'><b>Layer groups</b>: the parts that freezing and "
                         "<code>slice(lo, hi)</code> treat separately.</p>" + table_html(rows))
-    secs = self.course.seconds.get('learner')
+    secs = self.course.seconds.get(self.step)
     took = f" in {secs:.1f} s" if secs is not None else ''
     if asked == 'auto' and not res['pretrained']:
         self.say(f"Learner ready{took}, with random weights: no pretrained weights can be had here.", 'warn')

@@ -8,7 +8,8 @@ Docs: https://github.com/vision-course/vision-course/ui_loaders.html.md"""
 from __future__ import annotations
 import html
 import ipywidgets as W
-from .base import Panel
+from .base import StepPanel
+from .style import button, TONES
 
 # %% auto #0
 __all__ = ['SIZES', 'IMAGENET', 'batch_figure', 'augment_figure', 'split_counts', 'balance_figure', 'batch_stats', 'LoadersPanel',
@@ -76,14 +77,11 @@ def batch_stats(data) -> dict:
 SIZES = (16, 24, 32, 48, 64, 96, 128, 160, 192, 224)
 IMAGENET = dict(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
 
-def _course():
-    from vision_course.course import Course
-    return Course()
-
-class LoadersPanel(Panel):
+class LoadersPanel(StepPanel):
     "Step 4: choose how the labelled images are resized, split, augmented and batched, build the DataLoaders and look at them."
+    steps = ('data',)
     def __init__(self, course=None):
-        self.course = course if course is not None else _course()
+        self._for = None  # the labels the defaults were chosen for
         sty = dict(description_width='8em')
         self.size = W.Dropdown(options=SIZES, value=32, description='Image size', style=sty)
         self.method = W.ToggleButtons(options=[('Crop', 'crop'), ('Squish', 'squish'), ('Pad', 'pad')], value='crop',
@@ -98,43 +96,47 @@ class LoadersPanel(Panel):
                                        description='Augment', style=dict(description_width='8em', button_width='6em'))
         self.flip = W.Checkbox(value=True, description='Mirror images (flip): off for digits and letters', indent=False,
                                layout=W.Layout(width='auto'))
-        self.build_button = W.Button(description='Build the DataLoaders', button_style='primary', icon='th',
-                                     layout=W.Layout(width='16em'), disabled=True)
+        self.build_button = button('Build the DataLoaders', 'th', primary=True, width='16em')
         self.status, self.info = W.HTML(), W.HTML()
         self.batch_img, self.aug_img, self.balance_img = (W.Image(format='png', layout=W.Layout(width=w, max_width='100%'))
                                                           for w in ('640px', '440px', '540px'))
         self.figures = W.VBox()
         intro = ("The lesson's data bunch: how every image is resized, which images are held out for validation, how the "
                  "training images are varied, and how many go through the model at once.")
-        super().__init__([W.HBox([self.size, self.bs]), self.method, W.HBox([self.split, self.valid_pct]), self.seed,
-                          self.augment, self.flip, self.build_button, self.status, self.info, self.figures],
+        super().__init__(course, [W.HBox([self.size, self.bs]), self.method, W.HBox([self.split, self.valid_pct]), self.seed,
+                                  self.augment, self.flip, self.build_button, self.status, self.info, self.figures],
                          '4. Data bunch (DataLoaders)', intro)
-        self.build_button.on_click(self.guard(self._on_build))
+        self.build_button.on_click(self.guard(lambda _: self.run_step()))
         self.split.observe(self.guard(lambda ch: self._sync_split()), 'value')
-        self.course.events.subscribe(self._on_event)
+        self.watch(self.size, self.bs, self.method, self.split, self.valid_pct, self.seed, self.augment, self.flip)
         self.refresh()
+
+    def actions(self): return [self.build_button]
 
 # %% ../../nbs/13_ui_loaders.ipynb #7a270392
 from fastcore.basics import patch
 
+_WAIT = "Label the images first (step 3)."
+
 @patch
-def refresh(self:LoadersPanel):
-    "Match the course: ready when labels exist; defaults from the labels and the source."
-    lab = self.course.results.get('labels')
-    self.build_button.disabled = lab is None or self.busy
-    if lab is None:
-        self.say("Label the images first (step 3).")
-        return
-    fixed = lab.is_valid is not None
+def refresh(self:LoadersPanel, idle:bool=False):
+    "Match the course: ready when labels exist; the defaults chosen when new labels arrive."
+    lab, state = self.course.labelled, self.state()
+    self.build_button.disabled = state in ('locked', 'running') or self.busy and not idle
+    if lab is None: return self.say(_WAIT)
+    if lab is not self._for: self._defaults(lab)
+
+@patch
+def _defaults(self:LoadersPanel, lab):
+    "The split, flip, size and batch size that suit labels `lab` and the source, on this machine."
+    from vision_course.data import default_size, default_bs
+    self._for, fixed, src = lab, lab.is_valid is not None, self.course.found
     self.split.options = [('Folders', 'fixed'), ('Random', 'random')] if fixed else [('Random', 'random')]
     self.split.value = 'fixed' if fixed else 'random'
-    src = self.course.results.get('source')
     self.flip.value = not (src is not None and src.kind == 'sample')
-    if self.course.results.get('data') is None:  # a size and batch size that suit these images on this machine
-        from vision_course.data import default_size, default_bs
-        self.size.value, self.bs.value = default_size(src), default_bs(src)
+    if self.course.loaders is None: self.size.value, self.bs.value = default_size(src), default_bs(src)
     self._sync_split()
-    if self.course.results.get('data') is None:
+    if self.course.loaders is None:
         self.say(f"Ready: {len(lab.items):,} labelled images in {len(lab.classes)} classes. Choose the settings, then build.")
 
 @patch
@@ -142,13 +144,15 @@ def _sync_split(self:LoadersPanel):
     self.valid_pct.disabled = self.split.value == 'fixed'
 
 @patch
-def _on_event(self:LoadersPanel, ev):
-    if ev.kind == 'step' and ev.step == 'labels' and ev.status == 'done': self.refresh()
-    elif ev.kind == 'stale' and 'data' in ev.steps or ev.kind == 'step' and ev.step in ('source', 'labels') and ev.status == 'running':
-        self.result = None
-        self.info.value = ''; self.figures.children = []
-        self.build_button.disabled = True
-        self.say("Label the images first (step 3).")
+def clear(self:LoadersPanel):
+    self.result, self.info.value, self.figures.children = None, '', []
+    self.say(_WAIT if self.course.labelled is None else "The labels changed: build the DataLoaders again.")
+
+@patch
+def show_result(self:LoadersPanel, step:str):
+    "Show the DataLoaders the course has now (built by another view: a remedy, the command line)."
+    self.result = self.course.loaders
+    self._show(self.result, self._figures(self.result))
 
 @patch
 def settings(self:LoadersPanel) -> dict:
@@ -157,34 +161,31 @@ def settings(self:LoadersPanel) -> dict:
                 augment=self.augment.value, flip=self.flip.value, method=self.method.value, split=self.split.value)
 
 @patch
-def _on_build(self:LoadersPanel, _=None):
-    if self.build_button.disabled or self.busy: return
-    if self.course.results.get('labels') is None:
+def _start(self:LoadersPanel, step:str):
+    if self.busy: return False
+    if self.course.labelled is None:
         from vision_course.core import StepOrderError
-        raise StepOrderError("Label the images first (step 3).")
+        raise StepOrderError(_WAIT)
     params = self.settings()
-    n = len(self.course.results['labels'].items)
-    self.build_button.disabled = True
-    self.figures.children = []; self.info.value = ''
-    self.say(f"Building the DataLoaders and drawing a batch ({n:,} images)…")
+    self.say(f"Building the DataLoaders and drawing a batch ({len(self.course.labelled.items):,} images)…")
     def done(res):
-        data, figs = res
-        self.result = data
-        self._show(data, figs)
-    def work():
-        try: return self._build(params)
-        finally: self.build_button.disabled = False
-    self.start(work, done)
+        self.result, figs = res
+        self._show(self.result, figs)
+    return self.work(lambda: self._build(params), done, step=step)
 
 @patch
 def _build(self:LoadersPanel, params:dict):
-    from vision_course.report import png_bytes
     data = self.course.data(**params)
-    figs = dict(batch=png_bytes(batch_figure(data)), augment=png_bytes(augment_figure(data)) if data.augment != 'off' else None,
+    return data, self._figures(data)
+
+@patch
+def _figures(self:LoadersPanel, data) -> dict:
+    from vision_course.report import png_bytes
+    return dict(batch=png_bytes(batch_figure(data)), augment=png_bytes(augment_figure(data)) if data.augment != 'off' else None,
                 balance=png_bytes(balance_figure(split_counts(data))), stats=batch_stats(data))
-    return data, figs
 
 # %% ../../nbs/13_ui_loaders.ipynb #aac7cea1
+_AUGMENT = dict(off='off', light='light', default="the lesson's", strong='strong')  # the words of the toggle
 def _fmt(v): return '(' + ', '.join(f'{x:.3f}' for x in v) + ')'
 
 @patch
@@ -196,7 +197,7 @@ def _show(self:LoadersPanel, data, figs):
     vocab = ', '.join(f'{i}&nbsp;→&nbsp;<b>{e(str(c))}</b>' for i, c in enumerate(data.classes))
     self.info.value = (
         f"<p><b>{data.n_train:,}</b> training and <b>{data.n_valid:,}</b> validation images, batches of <b>{data.bs}</b>, "
-        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {e(data.augment)}. "
+        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {_AUGMENT.get(data.augment, data.augment)}. "
         + (f"The images were prepared once and stay in memory ({memory_mb(data.n_train + data.n_valid, data.size):.0f} MB), "
            "so the epochs do not open the files again." if data.memory else
            "The images are read from the files in every epoch (prepared, they would not fit the memory budget).") + "</p>"
@@ -212,7 +213,7 @@ def _show(self:LoadersPanel, data, figs):
         self.aug_img.value = figs['augment']
         kids += [W.HTML('<b>Augmentation: the same images resized, then augmented three times</b>'), self.aug_img]
     self.figures.children = kids
-    self.say(f"DataLoaders ready in {self.course.seconds['data']:.1f} s.", 'ok')
+    self.say(f"DataLoaders ready in {self.course.seconds.get(self.step, 0):.1f} s.", 'ok')
 
 def loaders_panel(**kwargs) -> LoadersPanel:
     "Step 4's panel (pass `course=` to share a course with the other steps)."
