@@ -522,6 +522,20 @@ def export(self:Course, path, overwrite:bool=False, check:int=3) -> dict:
     return dict(path=str(out), model=self.model_name, **res)
 
 @patch
+def fresh_learner(self:Course):
+    "Step 5 again with the settings it last had: a new learner, for a fresh start of training."
+    if 'learner' not in self.params: raise StepOrderError("Create the learner (step 5) first.")
+    return self.learner(**self.params['learner'])
+
+@patch
+def more_augmentation(self:Course):
+    "Step 4 again with the next stronger augmentation (off → light → the lesson's → strong), other settings kept."
+    if 'data' not in self.params: raise StepOrderError("Build the DataLoaders (step 4) first.")
+    d = dict(self.params['data'])
+    d['augment'] = {'off': 'light', 'light': 'default', 'default': 'strong'}.get(d['augment'], 'strong')
+    return self.data(**d)
+
+@patch
 def remedy(self:Course, kind:str, epochs:int|None=None, pairs=None, min_val:int=1) -> dict:
     "Retrain stage 1's recipe with one remedy for the confused classes and compare with the current model (`vision_course.remedies`)."
     from vision_course.remedies import run_remedy

@@ -8,24 +8,13 @@ Docs: https://github.com/vision-course/vision-course/ui_train.html.md"""
 from __future__ import annotations
 import html, time
 import ipywidgets as W
-from .base import Panel
+from .base import StepPanel, TRAINING, FINDER
+from .style import rows_html, heading, button, boxed, TONES
 
 # %% auto #0
-__all__ = ['RECIPES', 'RECIPE_ABOUT', 'rows_html', 'LiveView', 'LRFinderView', 'TrainPanel', 'recipe_text', 'train_steps']
+__all__ = ['RECIPES', 'RECIPE_ABOUT', 'LiveView', 'LRFinderView', 'TrainPanel', 'recipe_text', 'train_steps']
 
 # %% ../../nbs/16_ui_train.ipynb #f04fde2f
-def _fmt(v) -> str:
-    if isinstance(v, float): return f'{v:.4f}' if v == v else 'nan'
-    return html.escape(str(v))
-
-def rows_html(rows:list, cols:list|None=None, head:dict|None=None) -> str:
-    "A list of dicts as a compact HTML table (columns from the first row unless given)."
-    if not rows: return ''
-    cols = cols or list(rows[0])
-    th = ''.join(f'<th style="padding:1px 8px;text-align:right">{html.escape((head or {}).get(c, c.replace("_", " ")))}</th>' for c in cols)
-    trs = ''.join('<tr>' + ''.join(f'<td style="padding:1px 8px;text-align:right">{_fmt(r.get(c, ""))}</td>' for c in cols) + '</tr>' for r in rows)
-    return f'<table style="border-collapse:collapse;font-size:90%"><tr style="border-bottom:1px solid #ccc">{th}</tr>{trs}</table>'
-
 class LiveView(W.VBox):
     "Progress bars, a live loss plot and the epoch table, fed by training events through `handle`."
     def __init__(self, metric:str='error_rate', interval:float=0.3, budget:float=0.02):
@@ -41,10 +30,12 @@ class LiveView(W.VBox):
         import threading  # the figure is built while the learner is still choosing, not when training starts
         threading.Thread(target=self.sink.prepare, daemon=True).start()
         self.redraws, self._last_bar, self._epoch_t = 0, 0.0, None
+        self.kinds = TRAINING
         super().__init__([W.HBox([self.epoch_bar, self.batch_bar, self.where]), self.plot, self.table])
 
     def handle(self, ev):
         "Take one training event (others are ignored)."
+        if ev.kind not in TRAINING: return
         if ev.kind == 'fit_start': self.table.value, self._times = '', []; self._epoch_t = time.perf_counter()
         if ev.kind == 'epoch':
             now = time.perf_counter(); self._times.append(now - self._epoch_t); self._epoch_t = now
@@ -96,7 +87,7 @@ class LRFinderView(W.VBox):
     def handle(self, ev):
         "Take one finder event (`lr_start`, `lr`, `lr_done`; others are ignored)."
         if ev.kind == 'lr_start': self.table.value = self.notes.value = ''; self.result = None
-        if ev.kind in ('lr_start', 'lr', 'lr_done'): self.sink(ev)
+        if ev.kind in FINDER: self.sink(ev)
 
     def _show(self, png:bytes):
         self.plot.value = png
@@ -117,7 +108,6 @@ class LRFinderView(W.VBox):
         self.notes.value = ''.join(f'<div style="color:#9a6700">{html.escape(n)}</div>' for n in res.get('notes', []))
 
 # %% ../../nbs/16_ui_train.ipynb #7eefb830
-_BTN = W.Layout(width='12em')
 RECIPES = (('Auto', 'auto'), ('Fast stage 1', 'fast'), ("The lesson's exact recipe", 'exact'))
 RECIPE_ABOUT = ("<small>With the body frozen only the head learns. <b>Fast</b> runs the body as at inference (no gradients "
                 "through it, its batch norm as pretrained, features of images seen before reused): several times quicker "
@@ -125,19 +115,16 @@ RECIPE_ABOUT = ("<small>With the body frozen only the head learns. <b>Fast</b> r
                 "and so sends every gradient back through the whole body. <b>Auto</b>: fast on a CPU, the lesson's on a GPU. "
                 "Fine-tuning (step 9) trains everything either way.</small>")
 
-class TrainPanel(Panel):
+class TrainPanel(StepPanel):
     "Step 6: train with `fit_one_cycle`, watch it live, stop it, save and load stages, read the curve doctor, compare runs."
+    steps = ('train',)
     def __init__(self, course=None, mode:str='notebook'):
-        if course is None:
-            from vision_course.course import Course
-            course = Course()
-        self.course, self.mode = course, mode
+        self.mode = mode
         sty = dict(description_width='8em')
         self.epochs = W.IntSlider(value=4, min=1, max=30, description='Epochs', style=sty)
         self.lr = W.FloatLogSlider(value=3e-3, base=10, min=-6, max=0, step=0.01, readout_format='.1e',
                                    description='Learning rate', style=sty, layout=W.Layout(width='30em'))
-        self.find_button = W.Button(description='Find a rate', icon='search', layout=_BTN, disabled=True,
-                                    tooltip='run the learning-rate finder and set the rate to its suggestion')
+        self.find_button = button('Find a rate', 'search', tooltip='run the learning-rate finder and set the rate to its suggestion')
         self.recipe = W.ToggleButtons(options=RECIPES, value='auto', description='Stage 1', style=dict(description_width='8em', button_width='auto'),
                                       tooltips=["fast on a CPU when the body is frozen, the lesson's recipe otherwise",
                                                 "the frozen body runs as at inference: no gradients through it, batch norm fixed",
@@ -145,68 +132,54 @@ class TrainPanel(Panel):
         self.recipe_about = W.HTML(RECIPE_ABOUT, layout=W.Layout(margin='0 0 .4em 8.5em', max_width='60em'))
         self.stage = W.Text(value='stage-1', description='Save as', style=sty, layout=W.Layout(width='22em'))
         self.replace = W.Checkbox(value=False, description='replace a saved stage of this name', indent=False)
-        self.train_button = W.Button(description='Train', button_style='primary', icon='play', layout=_BTN, disabled=True)
-        self.stop_button = W.Button(description='Stop', button_style='danger', icon='stop', layout=_BTN, disabled=True)
+        self.train_button = button('Train', 'play', primary=True)
+        self.stop_button = button('Stop', 'stop', button_style='danger')
         self.status = W.HTML()
         self.live = LiveView()
         self.lr_view = LRFinderView()
         self.verdict = W.HTML()
-        self.actions = W.HBox()
+        self.doctor_actions = W.HBox()
         self.stages = W.HTML()
         self.stage_pick = W.Dropdown(options=[], description='Stage', style=dict(description_width='4em'))
-        self.load_button = W.Button(description='Load this stage', icon='upload', layout=_BTN, disabled=True)
+        self.load_button = button('Load this stage', 'upload')
         self.runs = W.HTML()
         intro = ("One-cycle training, as in the lesson's <code>learn.fit_one_cycle(4)</code>: the learning rate rises to "
                  "the value below, then falls again within the run. One epoch is one pass over the training images. "
                  "The lesson's default maximum rate is 3e-3 (fastai 2's is 1e-3).")
-        super().__init__([self.epochs, W.HBox([self.lr, self.find_button]), self.recipe, self.recipe_about, W.HBox([self.stage, self.replace]),
-                          W.HBox([self.train_button, self.stop_button]), self.status, self.live, self.lr_view,
-                          self.verdict, self.actions,
-                          W.HTML('<h4 style="margin:.6em 0 .2em 0">Saved stages</h4>'), self.stages,
-                          W.HBox([self.stage_pick, self.load_button]),
-                          W.HTML('<h4 style="margin:.6em 0 .2em 0">Runs so far</h4>'), self.runs],
-                         '6. Train', intro)
-        self.train_button.on_click(self.guard(self._on_train))
-        self.stop_button.on_click(self.guard(self._on_stop))
-        self.find_button.on_click(self.guard(self._on_find))
-        self.load_button.on_click(self.guard(self._on_load))
+        super().__init__(course, [self.epochs, W.HBox([self.lr, self.find_button]), self.recipe, self.recipe_about,
+                                  W.HBox([self.stage, self.replace]), W.HBox([self.train_button, self.stop_button]), self.status,
+                                  self.live, self.lr_view, self.verdict, self.doctor_actions, heading('Saved stages'), self.stages,
+                                  W.HBox([self.stage_pick, self.load_button]), heading('Runs so far'), self.runs], '6. Train', intro)
+        for b, fn in ((self.train_button, lambda _: self.run_step()), (self.stop_button, self._on_stop),
+                      (self.find_button, self._on_find), (self.load_button, self._on_load)): b.on_click(self.guard(fn))
         self.stage_pick.observe(self.guard(lambda ch: self._sync_load()), 'value')
-        self._mine = self._finding = False  # only this panel's own runs reach its live views
-        course.events.subscribe(self._on_event)
+        self.watch(self.epochs, self.lr, self.recipe)
         self.refresh()
+
+    def actions(self): return [self.train_button, self.find_button, self.load_button]
 
 # %% ../../nbs/16_ui_train.ipynb #62f55588
 from fastcore.basics import patch
 
 @patch
-def _learn(self:TrainPanel):
-    L = self.course.results.get('learner')
-    return L['learn'] if L else None
-
-@patch
 def refresh(self:TrainPanel, idle:bool=False):
     "Match the course: buttons, stage list, run table, the proposed stage name (`idle`: the work is ending)."
     busy = self.busy and not idle
-    ready = self._learn() is not None and not busy
-    self.train_button.disabled = self.find_button.disabled = not ready
-    self.stop_button.disabled = not busy
+    self.train_button.disabled = self.find_button.disabled = self.course.learn is None or busy or self.state() == 'running'
+    if not busy: self.stop_button.disabled = True
     self._show_stages(busy); self._show_runs()
     if busy or self.error is not None: return
-    if self._learn() is None: self.say("Create the learner first (step 5).")
+    if self.course.learn is None: self.say("Create the learner first (step 5).")
     elif not self.status.value or 'Create the learner' in self.status.value:
         self.say("Ready: choose the epochs and the learning rate, then train.")
 
 @patch
-def _on_event(self:TrainPanel, ev):
-    if ev.kind in ('fit_start', 'batch', 'epoch', 'fit_end'):
-        if self._mine: self.live.handle(ev)
-    elif ev.kind in ('lr_start', 'lr', 'lr_done'):
-        if self._finding: self.lr_view.handle(ev)
-    elif ev.kind == 'step' and ev.step == 'learner' and ev.status in ('done', 'failed'): self.refresh()
-    elif ev.kind == 'stale' and 'learner' in ev.steps or ev.kind == 'step' and ev.step in ('source', 'labels', 'data', 'learner') and ev.status == 'running':
-        if not self.busy: self.verdict.value, self.actions.children, self.status.value = '', [], ''
-        self.refresh()
-    elif ev.kind in ('run', 'loaded'): self._show_runs(); self._show_stages()
+def clear(self:TrainPanel):
+    self.result, self.verdict.value, self.doctor_actions.children = None, '', []
+    if not self.busy: self.status.value = ''
+
+@patch
+def show_result(self:TrainPanel, step:str): self._trained(self.course.stage1)  # trained by another view of the course
 
 @patch
 def _show_stages(self:TrainPanel, busy:bool=False):
@@ -225,7 +198,7 @@ def _show_stages(self:TrainPanel, busy:bool=False):
 
 @patch
 def _sync_load(self:TrainPanel, busy:bool|None=None):
-    self.load_button.disabled = (self.busy if busy is None else busy) or self._learn() is None or not self.stage_pick.value
+    self.load_button.disabled = (self.busy if busy is None else busy) or self.course.learn is None or not self.stage_pick.value
 
 @patch
 def _show_runs(self:TrainPanel):
@@ -236,19 +209,11 @@ def _show_runs(self:TrainPanel):
 
 # %% ../../nbs/16_ui_train.ipynb #611dca66
 @patch
-def _run_work(self:TrainPanel, work, done, training:bool=True):
-    if self.busy: return False
-    self.check_free()
-    self.train_button.disabled = self.find_button.disabled = self.load_button.disabled = True
-    self.stop_button.disabled = not training
-    self.verdict.value, self.actions.children = '', []
-    self._mine = training
-    def wrapped():
-        try: done(work())
-        finally:
-            self._mine = False
-            self.refresh(idle=True)  # buttons back, whatever happened
-    return self.start(wrapped)
+def _training(self:TrainPanel, fn, step:str|None='train') -> bool:
+    "Run training work `fn` (the step itself unless `step` is None) with the live view and Stop, then the verdict."
+    self.verdict.value, self.doctor_actions.children = '', []
+    self.live.sink.log.reset()
+    return self.work(fn, self._trained, step=step and self.step, live=[self.live], stoppable=True)
 
 @patch
 def settings(self:TrainPanel) -> dict:
@@ -264,23 +229,20 @@ def _check_stage(self:TrainPanel, name:str, overwrite:bool):
                                f"{free_stage_name(self.course.workdir, name)!r}) or tick 'replace'.")
 
 @patch
-def _on_train(self:TrainPanel, _=None, **override):
-    if self.train_button.disabled or self.busy: return
-    if self._learn() is None:
+def applied(self:TrainPanel, settings:dict, used:dict) -> bool:
+    "Epochs, rate and recipe as stage 1 was trained (the stage name moves on by itself)."
+    return all(used.get(k) == settings[k] for k in ('epochs', 'lr', 'recipe'))
+
+@patch
+def _start(self:TrainPanel, step:str, **override):
+    if self.train_button.disabled or self.busy: return False
+    if self.course.learn is None:
         from vision_course.core import StepOrderError
         raise StepOrderError("Create the learner first (step 5).")
     p = {**self.settings(), **override}
     self._check_stage(p['stage'], p['overwrite'])
-    self.live.sink.log.reset()
     self.say(f"Training {p['epochs']} epoch{'s' * (p['epochs'] != 1)} at a maximum rate of {p['lr']:.1e}…")
-    self._run_work(lambda: self.course.train(**p), self._trained)
-
-@patch
-def _on_stop(self:TrainPanel, _=None):
-    if not self.busy or not self._mine: return
-    self.course.stop.set()
-    self.stop_button.disabled = True
-    self.say("Stopping after the batch in progress…", 'warn')
+    return self._training(lambda: self.course.train(**p))
 
 def recipe_text(hist:dict) -> str:
     "Which stage-1 recipe ran, at what speed, and what the fast one reused, in a sentence."
@@ -301,28 +263,27 @@ def _trained(self:TrainPanel, hist:dict):
     if hist['stopped']:
         self.say(f"Stopped: {how}. The model keeps what it learned so far ({acc}), saved as '{hist['stage']}'.", 'warn')
     else: self.say(f"Done: {how} in {hist['seconds']:.0f} s; {acc}; saved as '{hist['stage']}'. {recipe_text(hist)}", 'ok')
-    data = self.course.results.get('data')
+    data = self.course.loaders
     v = diagnose(hist, n_classes=len(data.classes) if data is not None else None)
     if self.course.runs: self.course.runs[-1]['verdict'] = v.case
     self.show_verdict(v)
 
 # %% ../../nbs/16_ui_train.ipynb #c47cc21d
-_CASE_COLOUR = dict(too_high='#b00020', overfit='#9a6700', too_low='#9a6700', fine='#1a7f37', short='#555')
+_CASE_COLOUR = dict(too_high=TONES['error'], overfit=TONES['warn'], too_low=TONES['warn'], fine=TONES['ok'], short=TONES['muted'])
 
 @patch
 def show_verdict(self:TrainPanel, v):
     "Show the curve doctor's verdict, mark it on the plot, and offer its actions as buttons."
     self.result_verdict = v
     ev = ''.join(f'<li>{html.escape(e)}</li>' for e in v.evidence)
-    self.verdict.value = (f'<div style="border-left:4px solid {_CASE_COLOUR.get(v.case, "#555")};padding:.2em .6em;margin:.4em 0;max-width:60em">'
-                          f'<b>Curve doctor: {html.escape(v.title)}</b><br>{html.escape(v.text)}'
-                          f'{"<ul style=margin:.2em 0>" + ev + "</ul>" if ev else ""}</div>')
+    self.verdict.value = boxed(f'<b>Curve doctor: {html.escape(v.title)}</b><br>{html.escape(v.text)}'
+                               f'{"<ul style=margin:.2em 0>" + ev + "</ul>" if ev else ""}', _CASE_COLOUR.get(v.case, TONES['muted']))
     buttons = []
     for a in v.actions:
         b = W.Button(description=a['label'], layout=W.Layout(width='auto'), tooltip=a['label'])
         b.on_click(self.guard(lambda _, a=a: self.act(a)))
         buttons.append(b)
-    self.actions.children = buttons
+    self.doctor_actions.children = buttons
     try: self.live.show_verdict(v)
     except Exception as e: self.say(f"The plot could not be marked: {e}", 'warn')
 
@@ -335,21 +296,16 @@ def act(self:TrainPanel, a:dict):
     if 'epochs' in a and kind != 'more': self.epochs.value = max(1, min(int(a['epochs']), self.epochs.max))
     if kind == 'lr_find': return self._on_find(fresh=getattr(self, 'result_verdict', None) is not None and self.result_verdict.case == 'too_high')
     if kind == 'more':
-        return self._on_train(epochs=int(a.get('epochs', 3)), stage=self._free(), overwrite=False)
+        return self._start(self.step, epochs=int(a.get('epochs', 3)), stage=self._free(), overwrite=False)
     if kind in ('retrain', 'augment'):
-        p = {**self.settings(), 'stage': self._free(), 'overwrite': False}
-        c = self.course
+        p, c = {**self.settings(), 'stage': self._free(), 'overwrite': False}, self.course
         def work():
-            if kind == 'augment':
-                d = dict(c.params['data'])
-                d['augment'] = {'off': 'light', 'light': 'default', 'default': 'strong'}.get(d['augment'], 'strong')
-                c.data(**d)
-            c.learner(**c.params['learner'])
+            if kind == 'augment': c.more_augmentation()
+            c.fresh_learner()
             return c.train(**p)
-        self.live.sink.log.reset()
         self.say("Building the data again with more augmentation, then a fresh learner…" if kind == 'augment' else
                  f"A fresh learner, then {p['epochs']} epochs at {p['lr']:.1e}…")
-        return self._run_work(work, self._trained)
+        return self._training(work, step=None)  # the steps it runs mark themselves
     from vision_course.core import CourseError
     raise CourseError(f"Unknown action {kind!r}.")
 
@@ -365,16 +321,14 @@ def _free(self:TrainPanel) -> str:
 @patch
 def _on_find(self:TrainPanel, _=None, fresh:bool=False):
     if self.find_button.disabled and not fresh or self.busy: return
-    if self._learn() is None:
+    if self.course.learn is None:
         from vision_course.core import StepOrderError
         raise StepOrderError("Create the learner first (step 5).")
     c = self.course
     self.say("A fresh learner, then the learning-rate finder (40 short steps)…" if fresh else "Running the learning-rate finder (40 short steps)…")
     def work():
-        if fresh: c.learner(**c.params['learner'])
-        self._finding = True
-        try: return c.find_lr(num_it=40)
-        finally: self._finding = False
+        if fresh: c.fresh_learner()
+        return c.find_lr(num_it=40)
     def done(res):
         s = res['suggestions']
         pick = s.get('valley') or s.get('minimum')
@@ -384,7 +338,7 @@ def _on_find(self:TrainPanel, _=None, fresh:bool=False):
             self.say(f"The finder suggests {pick:.1e} (fastai's 'valley': a point along the longest stretch where the loss keeps falling); "
                      "the rate is set to it. Press Train.", 'ok')
         else: self.say("The finder could not suggest a rate on this data (see below); keep 3e-3 or read the plot.", 'warn')
-    self._run_work(work, done, training=False)
+    self.work(work, done, live=[self.lr_view])
 
 @patch
 def _on_load(self:TrainPanel, _=None):
@@ -393,7 +347,7 @@ def _on_load(self:TrainPanel, _=None):
     if not name: return
     self.check_free()  # another panel's work (interpreting, a remedy) must not see the weights change under it
     self.course.load_stage(name)
-    self.verdict.value, self.actions.children = '', []
+    self.verdict.value, self.doctor_actions.children = '', []
     self.say(f"Loaded '{name}': the model is as it was when that stage was saved.", 'ok')
     self.refresh()
 
@@ -402,12 +356,12 @@ def train_steps(course=None, mode:str='notebook', title:str='From images to a tr
                 text:str="Steps 2 to 6 of the lessons: pick the images, label them, build the DataLoaders, create a learner and "
                          "train it while watching the loss. The bundled handwritten digits work offline on any computer.",
                 extra=lambda course, mode: (), **kwargs):
-    "Steps 2–6 over one course (the data steps, the learner, training), then the `(step, title, panel)`s `extra(course, mode)` returns."
+    "Steps 2–6 over one course (the data steps, the learner, training), then the step panels `extra(course, mode)` returns."
     from vision_course.ui.data import DataSteps
     from vision_course.ui.learner import LearnerPanel
     if course is None:
         from vision_course.course import Course
         course = Course()
     head = f"<h2 style='margin:.2em 0'>{title}</h2><p style='margin:0 0 .5em 0;max-width:60em'>{text}</p>"
-    more = (('learner', '5. Learner', LearnerPanel(course)), ('train', '6. Train', TrainPanel(course, mode=mode)), *extra(course, mode))
+    more = (LearnerPanel(course), TrainPanel(course, mode=mode), *extra(course, mode))
     return DataSteps(course, mode=mode, more=more, head=head, **kwargs)
