@@ -8,104 +8,127 @@ Docs: https://github.com/vision-course/vision-course/ui_finetune.html.md"""
 from __future__ import annotations
 import html, math
 import ipywidgets as W
-from .base import Panel
-from .train import LiveView, LRFinderView, rows_html
+from .base import StepPanel
+from .train import LiveView, LRFinderView
+from .style import rows_html, heading, prose, button, boxed, TONES
 
 # %% auto #0
 __all__ = ['FinetunePanel', 'finetune_steps']
 
 # %% ../../nbs/17_ui_finetune.ipynb #d9916f72
-_BTN = W.Layout(width='13em')
-_H = lambda t: W.HTML(f'<h4 style="margin:.7em 0 .2em 0">{t}</h4>')
+_STY = dict(description_width='9em')
+_LOG = dict(base=10, step=0.05, readout_format='.0e', continuous_update=False, style=_STY, layout=W.Layout(width='30em'))
+_INTRO = ("The lesson's last step: start from the saved stage 1, unfreeze the whole model, find a learning rate for it, and "
+          "train with <i>discriminative</i> rates, <code>slice(lo, hi)</code>: the first layers, which already know general "
+          "shapes, move slowly; the last ones, specific to your classes, move faster. If the result is worse than stage 1, "
+          "load stage 1 back.")
 
-class FinetunePanel(Panel):
+class FinetunePanel(StepPanel):
     "Step 9: unfreeze, find the rate live, pick `slice(lo, hi)`, fine-tune, compare with stage 1, keep or reload."
+    steps = ('finetune',)
     def __init__(self, course=None, mode:str='notebook'):
-        if course is None:
-            from vision_course.course import Course
-            course = Course()
-        self.course, self.mode = course, mode
-        sty = dict(description_width='9em')
-        self.base = W.HTML()
-        self.freeze = W.Dropdown(options=[('everything (unfreeze)', 0)], value=0, description='Train', style=sty,
-                                 layout=W.Layout(width='34em'))
-        self.trains = W.HTML()
-        log = dict(base=10, step=0.05, readout_format='.0e', continuous_update=False, style=sty, layout=W.Layout(width='30em'))
-        self.start_lr = W.FloatLogSlider(value=1e-7, min=-9, max=-3, description='start rate', **log)
-        self.end_lr = W.FloatLogSlider(value=10, min=-2, max=1, description='end rate', **log)
-        self.iterations = W.IntSlider(value=100, min=10, max=300, step=10, description='steps', style=sty)
-        self.settings_box = W.Accordion([W.VBox([self.start_lr, self.end_lr, self.iterations])])
-        self.settings_box.set_title(0, 'Finder settings')
-        self.settings_box.selected_index = None
-        self.quiz = W.Checkbox(value=False, description='Quiz me: hide the suggestions until I have picked', indent=False,
-                               layout=W.Layout(width='auto'))
-        self.find_button = W.Button(description='Run the finder', icon='search', button_style='primary', layout=_BTN, disabled=True)
-        self.stop_button = W.Button(description='Stop', icon='stop', button_style='danger', layout=_BTN, disabled=True)
-        self.finder = LRFinderView()
+        self.mode, self.found, self.found_freeze, self.revealed, self._s1 = mode, None, None, False, None
         self.status = W.HTML()  # placed under the finder's buttons, not at the end
-        self.lo = W.FloatLogSlider(value=1e-5, min=-7, max=1, description='lo (first group)', **log)
-        self.hi = W.FloatLogSlider(value=3e-4, min=-7, max=1, description='hi (last group)', **log)
-        self.rule_button = W.Button(description='Use the rule of thumb', icon='magic', layout=_BTN, disabled=True)
-        self.check_button = W.Button(description='Check my pick', icon='question', layout=_BTN, disabled=True)
-        self.code, self.rates, self.feedback = W.HTML(), W.HTML(), W.HTML()
-        self.epochs = W.IntSlider(value=2, min=1, max=10, description='Epochs', style=sty)
-        self.stage = W.Text(value='stage-2', description='Save as', style=sty, layout=W.Layout(width='24em'))
-        self.tune_button = W.Button(description='Fine-tune', icon='play', button_style='primary', layout=_BTN, disabled=True)
-        self.live = LiveView()
-        self.compare, self.compare_plot = W.HTML(), W.Image(format='png', layout=W.Layout(width='640px', max_width='100%', display='none'))
-        self.keep1 = W.Button(description='Reload stage 1', icon='undo', layout=_BTN, disabled=True)
-        self.keep2 = W.Button(description='Keep stage 2', icon='check', layout=_BTN, disabled=True)
-        self.demo_button = W.Button(description='Show the warning', icon='exclamation-triangle', layout=_BTN, disabled=True,
-                                    tooltip='from stage 1, unfreeze and train everything at the stage-1 rate, with no slice')
-        self.demo = W.HTML()
-        intro = ("The lesson's last step: start from the saved stage 1, unfreeze the whole model, find a learning rate "
-                 "for it, and train with <i>discriminative</i> rates, <code>slice(lo, hi)</code>: the first layers, "
-                 "which already know general shapes, move slowly; the last ones, specific to your classes, move faster. "
-                 "If the result is worse than stage 1, load stage 1 back.")
-        super().__init__([
-            _H('1. Unfreeze'), self.base, self.freeze, self.trains,
-            _H('2. Find the learning rate'), self.settings_box, self.quiz, W.HBox([self.find_button, self.stop_button]),
-            self.status, self.finder,
-            _H('3. Choose slice(lo, hi)'), self.lo, self.hi, W.HBox([self.rule_button, self.check_button]), self.code,
-            self.rates, self.feedback,
-            _H('4. Fine-tune'), self.epochs, self.stage, self.tune_button, self.live,
-            _H('Stage 1 and stage 2'), self.compare, self.compare_plot, W.HBox([self.keep1, self.keep2]),
-            _H("The lesson's warning"),
-            W.HTML('<p style="margin:0;max-width:60em">What happens if you unfreeze and train everything at the stage-1 '
-                   'rate, without a slice? The lesson says the model often gets worse. Try it here: the model you have '
-                   'now is put back afterwards.</p>'), self.demo_button, self.demo], '9. Fine-tune', intro)
-        for b, fn in ((self.find_button, self._on_find), (self.stop_button, self._on_stop), (self.rule_button, self._on_rule),
-                      (self.check_button, self._on_check), (self.tune_button, self._on_tune), (self.demo_button, self._on_demo),
-                      (self.keep1, lambda _: self._on_keep('stage-1')), (self.keep2, lambda _: self._on_keep('stage-2'))):
-            b.on_click(self.guard(fn))
-        self.lo.observe(self.guard(lambda ch: self._on_slider('lo')), 'value')
-        self.hi.observe(self.guard(lambda ch: self._on_slider('hi')), 'value')
-        self.quiz.observe(self.guard(lambda ch: self._on_quiz()), 'value')
-        self.freeze.observe(self.guard(lambda ch: (self._show_trains(), self._sync_pick())), 'value')
-        self.epochs.observe(self.guard(lambda ch: self._sync_pick()), 'value')
-        self._mine = self._finding = False
-        self.found = self.found_freeze = None
-        self.revealed = False
-        course.events.subscribe(self._on_event)
+        parts = [self._unfreeze_part(), self._finder_part(), self._slice_part(), self._tune_part(), self._compare_part(),
+                 self._warning_part()]
+        super().__init__(course, [w for part in parts for w in part], '9. Fine-tune', _INTRO)
+        self._wire()
         self.refresh()
 
-# %% ../../nbs/17_ui_finetune.ipynb #5c5e73a0
+    def actions(self): return [self.find_button, self.tune_button, self.demo_button, self.rule_button, self.check_button,
+                               self.keep1, self.keep2]
+    @property
+    def _finding(self) -> bool: return self.finder in self._live
+
+# %% ../../nbs/17_ui_finetune.ipynb #d9916f73
 from fastcore.basics import patch
 
 @patch
-def _stage1(self:FinetunePanel): return self.course.results.get('train')
+def _unfreeze_part(self:FinetunePanel) -> list:
+    self.base, self.trains = W.HTML(), W.HTML()
+    self.freeze = W.Dropdown(options=[('everything (unfreeze)', 0)], value=0, description='Train', style=_STY,
+                             layout=W.Layout(width='34em'))
+    return [heading('1. Unfreeze'), self.base, self.freeze, self.trains]
+
+@patch
+def _finder_part(self:FinetunePanel) -> list:
+    self.start_lr = W.FloatLogSlider(value=1e-7, min=-9, max=-3, description='start rate', **_LOG)
+    self.end_lr = W.FloatLogSlider(value=10, min=-2, max=1, description='end rate', **_LOG)
+    self.iterations = W.IntSlider(value=100, min=10, max=300, step=10, description='steps', style=_STY)
+    self.settings_box = W.Accordion([W.VBox([self.start_lr, self.end_lr, self.iterations])], selected_index=None)
+    self.settings_box.set_title(0, 'Finder settings')
+    self.quiz = W.Checkbox(value=False, description='Quiz me: hide the suggestions until I have picked', indent=False,
+                           layout=W.Layout(width='auto'))
+    self.find_button = button('Run the finder', 'search', primary=True, width='13em')
+    self.stop_button = button('Stop', 'stop', button_style='danger', width='13em')
+    self.finder = LRFinderView()
+    return [heading('2. Find the learning rate'), self.settings_box, self.quiz, W.HBox([self.find_button, self.stop_button]),
+            self.status, self.finder]
+
+@patch
+def _slice_part(self:FinetunePanel) -> list:
+    self.lo = W.FloatLogSlider(value=1e-5, min=-7, max=1, description='lo (first group)', **_LOG)
+    self.hi = W.FloatLogSlider(value=3e-4, min=-7, max=1, description='hi (last group)', **_LOG)
+    self.rule_button = button('Use the rule of thumb', 'magic', width='13em')
+    self.check_button = button('Check my pick', 'question', width='13em')
+    self.code, self.rates, self.feedback = W.HTML(), W.HTML(), W.HTML()
+    return [heading('3. Choose slice(lo, hi)'), self.lo, self.hi, W.HBox([self.rule_button, self.check_button]), self.code,
+            self.rates, self.feedback]
+
+@patch
+def _tune_part(self:FinetunePanel) -> list:
+    self.epochs = W.IntSlider(value=2, min=1, max=10, description='Epochs', style=_STY)
+    self.stage = W.Text(value='stage-2', description='Save as', style=_STY, layout=W.Layout(width='24em'))
+    self.tune_button = button('Fine-tune', 'play', primary=True, width='13em')
+    self.live = LiveView()
+    return [heading('4. Fine-tune'), self.epochs, self.stage, self.tune_button, self.live]
+
+@patch
+def _compare_part(self:FinetunePanel) -> list:
+    self.compare = W.HTML()
+    self.compare_plot = W.Image(format='png', layout=W.Layout(width='640px', max_width='100%', display='none'))
+    self.keep1, self.keep2 = button('Reload stage 1', 'undo', width='13em'), button('Keep stage 2', 'check', width='13em')
+    return [heading('Stage 1 and stage 2'), self.compare, self.compare_plot, W.HBox([self.keep1, self.keep2])]
+
+@patch
+def _warning_part(self:FinetunePanel) -> list:
+    self.demo_button = button('Show the warning', 'exclamation-triangle', width='13em',
+                              tooltip='from stage 1, unfreeze and train everything at the stage-1 rate, with no slice')
+    self.demo = W.HTML()
+    return [heading("The lesson's warning"), prose("What happens if you unfreeze and train everything at the stage-1 rate, "
+            "without a slice? The lesson says the model often gets worse. Try it here: the model you have now is put back "
+            "afterwards."), self.demo_button, self.demo]
+
+@patch
+def _wire(self:FinetunePanel):
+    for b, fn in ((self.find_button, self._on_find), (self.stop_button, self._on_stop), (self.rule_button, self._on_rule),
+                  (self.check_button, self._on_check), (self.tune_button, lambda _: self.run_step()), (self.demo_button, self._on_demo),
+                  (self.keep1, lambda _: self._on_keep('stage-1')), (self.keep2, lambda _: self._on_keep('stage-2'))):
+        b.on_click(self.guard(fn))
+    self.lo.observe(self.guard(lambda ch: self._on_slider('lo')), 'value')
+    self.hi.observe(self.guard(lambda ch: self._on_slider('hi')), 'value')
+    self.quiz.observe(self.guard(lambda ch: self._on_quiz()), 'value')
+    self.freeze.observe(self.guard(lambda ch: (self._show_trains(), self._sync_pick())), 'value')
+    self.epochs.observe(self.guard(lambda ch: self._sync_pick()), 'value')
+    self.watch(self.freeze, self.lo, self.hi, self.epochs)
+
+# %% ../../nbs/17_ui_finetune.ipynb #5c5e73a0
+@patch
+def _stage1(self:FinetunePanel): return self.course.stage1
 
 @patch
 def refresh(self:FinetunePanel, idle:bool=False):
     "Match the course: what stage 1 is, which buttons work, the freeze choices."
-    busy = self.busy and not idle
-    s1 = self._stage1()
+    busy, s1 = self.busy and not idle, self._stage1()
+    if s1 is not self._s1:  # a new stage 1 (or none): the finder's curve and the comparison are of another model
+        self._s1 = s1
+        if not busy: self._forget("Stage 1 changed: run the finder again.")
     ready = s1 is not None and not busy
     for b in (self.find_button, self.tune_button, self.demo_button): b.disabled = not ready
-    self.stop_button.disabled = not busy
+    if not busy: self.stop_button.disabled = True
     self.rule_button.disabled = not ready or (self.quiz.value and not self.revealed)
     self.check_button.disabled = not ready or not self.quiz.value or self.found is None
-    ft = self.course.results.get('finetune')
+    ft = self.course.tuned
     self.keep1.disabled = self.keep2.disabled = busy or ft is None
     if ft is not None:
         self.keep1.button_style, self.keep2.button_style = ('success', '') if ft['kept'] == 'stage-1' else ('', 'success')
@@ -113,7 +136,7 @@ def refresh(self:FinetunePanel, idle:bool=False):
         self.base.value = "<i>Train and save a first stage (step 6) first.</i>"
         if not busy and self.error is None: self.say("Waiting for stage 1 (step 6).")
         return
-    L = self.course.results.get('learner') or {}
+    L = self.course.made or {}
     self.base.value = (f"Starting point: <b>{html.escape(s1['stage'])}</b>, accuracy {s1['accuracy']:.3f}, "
                        f"valid loss {s1['valid_loss']:.3f}, trained at {s1['lr']:.1e}."
                        + ("" if L.get('frozen') else "<br><span style='color:#555'>This model started from random weights, "
@@ -131,7 +154,7 @@ def refresh(self:FinetunePanel, idle:bool=False):
 @patch
 def _freeze_options(self:FinetunePanel):
     from vision_course.train import _groups
-    L = self.course.results.get('learner')
+    L = self.course.made
     if L is None: return
     n = len(_groups(L['learn']))
     names = ['everything (unfreeze)'] + [f'all but the first {k} layer group{"s" * (k > 1)} (freeze_to({k}))' for k in range(1, n - 1)] \
@@ -145,31 +168,13 @@ def _freeze_options(self:FinetunePanel):
 @patch
 def _show_trains(self:FinetunePanel):
     from vision_course.train import _groups
-    L = self.course.results.get('learner')
-    if L is None: return
-    groups = _groups(L['learn'])
+    if self.course.learn is None: return
+    groups = _groups(self.course.learn)
     sizes = [sum(p.numel() for p in g) for g in groups]
     k = self.freeze.value or 0
     train = sum(sizes[k:])
     self.trains.value = (f"<span style='color:#555'>{train / 1e6:.1f} M of {sum(sizes) / 1e6:.1f} M parameters will "
                          f"train ({len(groups) - k} of {len(groups)} layer groups; batch-norm layers always train).</span>")
-
-@patch
-def _on_event(self:FinetunePanel, ev):
-    if ev.kind in ('lr_start', 'lr', 'lr_done'):
-        if self._finding: self.finder.handle(ev)
-    elif ev.kind in ('fit_start', 'batch', 'epoch', 'fit_end'):
-        if self._mine: self.live.handle(ev)
-    elif ev.kind == 'stale' and ('train' in ev.steps or 'learner' in ev.steps):
-        if not self.busy: self._forget("Stage 1 changed: run the finder again.")
-        self.refresh()
-    elif ev.kind == 'step' and ev.step in ('train', 'learner') and ev.status in ('done', 'failed'):
-        if ev.status == 'done' and not self.busy: self._forget("Stage 1 changed: run the finder again.")
-        self.refresh()
-    elif ev.kind == 'loaded':
-        if not self.busy: self._forget(f"Stage '{ev.stage}' was loaded: train a stage 1 (step 6) to fine-tune from.")
-        self.refresh()
-    elif ev.kind == 'kept': self.refresh()
 
 @patch
 def _forget(self:FinetunePanel, why:str):
@@ -181,57 +186,45 @@ def _forget(self:FinetunePanel, why:str):
 
 # %% ../../nbs/17_ui_finetune.ipynb #74e07782
 @patch
-def _run_work(self:FinetunePanel, work, done, training:bool=False, finding:bool=False):
-    if self.busy: return False
-    self.check_free()
-    for b in (self.find_button, self.tune_button, self.demo_button, self.rule_button, self.check_button, self.keep1, self.keep2):
-        b.disabled = True
-    self.stop_button.disabled = False
-    self._mine, self._finding = training, finding
-    def wrapped():
-        try: done(work())
-        finally:
-            self._mine = self._finding = False
-            self.refresh(idle=True)
-    return self.start(wrapped)
-
-@patch
-def _on_stop(self:FinetunePanel, _=None):
-    if not self.busy: return
-    self.course.stop.set()
-    self.stop_button.disabled = True
-    self.say("Stopping after the batch in progress…", 'warn')
-
-@patch
-def _on_find(self:FinetunePanel, _=None):
-    if self.find_button.disabled or self.busy or self._stage1() is None: return
+def _finder_run(self:FinetunePanel):
+    "A function that loads stage 1, freezes as chosen and runs the finder with the settings on screen (announced)."
     c, k = self.course, self.freeze.value
     start, end, its = self.start_lr.value, self.end_lr.value, self.iterations.value
     self.feedback.value, self.revealed = '', False
     self.say(f"Loading {self._stage1()['stage']}, {'unfreezing' if k == 0 else f'freezing the first {k} group(s)'}, "
              f"then the finder: up to {its} steps from {start:.0e} to {end:.0e}…")
-    def work():
+    def run():
         c.prepare_finetune(k)
-        return c.find_lr(start, end, its)
-    def done(res):
-        self.found, self.found_freeze = res, k
-        self._range(res['start_lr'], res['end_lr'])
-        if not self.quiz.value: self._set_pick_to_rule()
-        else:  # a wide band, far from any suggestion: the learner moves it
-            self._pushing = True
-            try: self.lo.value, self.hi.value = self._clamp(res['start_lr'] * 10), self._clamp(res['end_lr'] / 10)
-            finally: self._pushing = False
-            self._sync_pick()
-        self._draw()
-        n = len(res['lrs'])
-        if self.quiz.value:
-            self.say(f"The finder ran {n} steps. Quiz: read the curve, set lo and hi, then press 'Check my pick'.", 'ok')
-        elif any(res['suggestions'].values()):
-            self.say(f"The finder ran {n} steps in {res['seconds']:.0f} s. The sliders are set to the rule of thumb; move "
-                     "them to choose your own, then fine-tune.", 'ok')
-        else: self.say(f"The finder ran {n} steps but could not suggest a rate (see the note under the plot). The "
-                       "sliders are set from the stage-1 rate alone.", 'warn')
-    self._run_work(work, done, finding=True)
+        res = c.find_lr(start, end, its)
+        self.found_freeze = k
+        return res
+    return run
+
+@patch
+def _on_find(self:FinetunePanel, _=None):
+    if self.find_button.disabled or self.busy or self._stage1() is None: return
+    self.work(self._finder_run(), self._found, live=[self.finder], stoppable=True)
+
+@patch
+def _found(self:FinetunePanel, res:dict):
+    "Show the finder's result: the sliders at the rule of thumb (or, in the quiz, a wide band), the curve, what it means."
+    self.found = res
+    self._range(res['start_lr'], res['end_lr'])
+    if not self.quiz.value: self._set_pick_to_rule()
+    else:  # a wide band, far from any suggestion: the learner moves it
+        self._pushing = True
+        try: self.lo.value, self.hi.value = self._clamp(res['start_lr'] * 10), self._clamp(res['end_lr'] / 10)
+        finally: self._pushing = False
+        self._sync_pick()
+    self._draw()
+    n = len(res['lrs'])
+    if self.quiz.value:
+        self.say(f"The finder ran {n} steps. Quiz: read the curve, set lo and hi, then press 'Check my pick'.", 'ok')
+    elif any(res['suggestions'].values()):
+        self.say(f"The finder ran {n} steps in {res['seconds']:.0f} s. The sliders are set to the rule of thumb; move "
+                 "them to choose your own, then fine-tune.", 'ok')
+    else: self.say(f"The finder ran {n} steps but could not suggest a rate (see the note under the plot). The "
+                   "sliders are set from the stage-1 rate alone.", 'warn')
 
 @patch
 def _clamp(self:FinetunePanel, v:float) -> float:
@@ -292,9 +285,8 @@ def _sync_pick(self:FinetunePanel):
     self.code.value = (f"<code style='font-size:95%'>learn.load('{html.escape(self._stage1()['stage']) if self._stage1() else 'stage-1'}'); "
                        f"{f'learn.freeze_to({k})' if k else 'learn.unfreeze()'}; learn.fit_one_cycle({self.epochs.value}, "
                        f"slice({lo:.2g}, {hi:.2g}))</code>")
-    L = self.course.results.get('learner')
-    if L is None: self.rates.value = ''; return
-    groups = _groups(L['learn'])
+    if self.course.learn is None: self.rates.value = ''; return
+    groups = _groups(self.course.learn)
     k = self.freeze.value or 0
     rows = [dict(group=i + 1, parameters=f"{sum(p.numel() for p in g) / 1e6:.2f} M", trains='no (frozen)' if i < k else 'yes',
                  rate=f"{r:.1e}") for i, (g, r) in enumerate(zip(groups, slice_rates(len(groups), lo, hi)))]
@@ -346,18 +338,43 @@ def settings(self:FinetunePanel) -> dict:
                 and getattr(self.course, 'lr_found', None) is self.found)
 
 @patch
-def _on_tune(self:FinetunePanel, _=None):
-    if self.tune_button.disabled or self.busy or self._stage1() is None: return
+def applied(self:FinetunePanel, settings:dict, used:dict) -> bool:
+    "The same epochs, slice and freezing as the fine-tuned model (the stage name moves on by itself)."
+    return all(used.get(k) == settings[k] for k in ('epochs', 'lo', 'hi', 'freeze_to'))
+
+@patch
+def _start(self:FinetunePanel, step:str):
+    "Fine-tune with the slice on screen; with no finder curve for this freezing yet, run the finder first and take its rule."
+    if self.tune_button.disabled or self.busy or self._stage1() is None: return False
+    if not self.settings()['reuse_finder']: return self._find_then_tune(step)
     p = self.settings()
-    if p['stage']:
-        from vision_course.train import stage_file, free_stage_name, StageExistsError
-        if stage_file(self.course.workdir, p['stage']).exists():
-            raise StageExistsError(f"A stage called {p['stage']!r} is already saved; type another name (for example "
-                                   f"{free_stage_name(self.course.workdir, p['stage'])!r}).")
+    self._check_stage(p['stage'])
     self.live.sink.log.reset()
-    self.say(f"Fine-tuning {p['epochs']} epoch{'s' * (p['epochs'] != 1)} with slice({p['lo']:.0e}, {p['hi']:.0e})"
-             + ("" if p['reuse_finder'] else ", after a run of the finder") + "…")
-    self._run_work(lambda: self.course.finetune(**p), self._tuned, training=True, finding=not p['reuse_finder'])
+    self.say(f"Fine-tuning {p['epochs']} epoch{'s' * (p['epochs'] != 1)} with slice({p['lo']:.0e}, {p['hi']:.0e})…")
+    return self.work(lambda: self.course.finetune(**p), self._tuned, step=step, live=[self.live], stoppable=True)
+
+@patch
+def _find_then_tune(self:FinetunePanel, step:str):
+    "The finder, then (unless it was stopped) fine-tuning with the rule of thumb's slice, as one piece of work."
+    self._check_stage(self.settings()['stage'])
+    find = self._finder_run()
+    self.live.sink.log.reset()
+    def run():
+        res = find()
+        if res.get('stopped'): return res, None
+        self._found(res)
+        return res, self.course.finetune(**self.settings())
+    def done(out):
+        if out[1] is not None: self._tuned(out[1])
+        else: self.say("Stopped while the finder ran: nothing was trained. Press Fine-tune (or Next) to try again.", 'warn')
+    return self.work(run, done, step=step, live=[self.finder, self.live], stoppable=True)
+
+@patch
+def _check_stage(self:FinetunePanel, name:str|None):
+    from vision_course.train import stage_file, free_stage_name, StageExistsError
+    if name and stage_file(self.course.workdir, name).exists():
+        raise StageExistsError(f"A stage called {name!r} is already saved; type another name (for example "
+                               f"{free_stage_name(self.course.workdir, name)!r}).")
 
 @patch
 def _tuned(self:FinetunePanel, ft:dict):
@@ -393,7 +410,7 @@ def show_compare(self:FinetunePanel, ft:dict):
 
 @patch
 def _on_keep(self:FinetunePanel, which:str):
-    if self.keep1.disabled or self.busy or 'finetune' not in self.course.results: return
+    if self.keep1.disabled or self.busy or self.course.tuned is None: return
     self.check_free()
     ft = self.course.keep(which)
     name = ft['stage1'] if which == 'stage-1' else ft['stage']
@@ -408,16 +425,16 @@ def _on_demo(self:FinetunePanel, _=None):
     s1, epochs = self._stage1(), self.epochs.value
     self.live.sink.log.reset()
     self.say(f"The warning: {epochs} epoch{'s' * (epochs != 1)} of everything at the stage-1 rate {s1['lr']:.0e}…")
-    self._run_work(lambda: self.course.demonstrate(epochs), self._demonstrated, training=True)
+    self.work(lambda: self.course.demonstrate(epochs), self._demonstrated, live=[self.live], stoppable=True)
 
 @patch
 def _demonstrated(self:FinetunePanel, d:dict):
     c = d['compare']; a, b = c['names']
     rows = [{'': r['measure'].replace('_', ' '), a: f"{r[a]:.4f}", b: f"{r[b]:.4f}", 'change': f"{r['change']:+.4f}"} for r in c['rows']]
-    ft = self.course.results.get('finetune')
+    ft = self.course.tuned
     if ft is not None:
         for r, m in zip(rows, ('valid_loss', 'accuracy', 'error_rate')): r[f"slice ({ft['stage']})"] = f"{ft['after'][m]:.4f}"
-    pretrained = (self.course.results.get('learner') or {}).get('pretrained')
+    pretrained = (self.course.made or {}).get('pretrained')
     if d['worse']: text = ("It got worse, as the lesson warns: at the stage-1 rate the early layers are pushed as hard as "
                            "the head, and what they knew is partly lost. A slice moves them gently.")
     else: text = ("Here it did not get worse. " + ("The warning is about a pretrained body: this model started from random "
@@ -435,4 +452,4 @@ def finetune_steps(course=None, mode:str='notebook', **kwargs):
     return train_steps(course, mode, "Train, then fine-tune",
                        "Steps 2 to 6 and 9 of the lessons: build the data, train a first stage, then unfreeze and fine-tune it "
                        "with discriminative learning rates read from the learning-rate finder.",
-                       lambda c, m: (('finetune', '9. Fine-tune', FinetunePanel(c, mode=m)),), **kwargs)
+                       lambda c, m: (FinetunePanel(c, mode=m),), **kwargs)
