@@ -158,6 +158,11 @@ class StepPanel(Panel):
     @property
     def step(self) -> str: return self.steps[0]
     def state(self, step:str|None=None) -> str: return self.course.state(step or self.step)
+    @property
+    def strip_title(self) -> str:
+        "The step's title in a strip of steps (the engine's, unless the panel has its own)."
+        from vision_course.course import TITLES
+        return TITLES[self.step]
     def actions(self) -> list: return []
     def settings(self) -> dict: return {}
     def refresh(self, idle:bool=False): pass

@@ -34,6 +34,7 @@ class DataSteps(W.VBox):
         self.doctor = self.labels.doctor
         self.shown = [self.source, self.labels, self.loaders, *more]
         self.panels = {s: p for p in self.shown for s in p.steps}
+        self.order = [(p.step, p.strip_title) for p in self.shown]
         for panel in self.shown: panel.layout = _BOX
         self.strip = W.HTML()
         course.events.subscribe(lambda ev: self._draw() if ev.kind == 'state' else None)
@@ -42,13 +43,13 @@ class DataSteps(W.VBox):
 
     @property
     def states(self) -> dict:
-        "The state of each step shown, as the strip draws it (a step cleared by a re-run is ready again)."
-        return {s: dict(stale='ready').get(self.course.state(s), self.course.state(s)) for s in self.panels}
+        "The state of each panel's step, as the strip draws it (a step cleared by a re-run is ready again)."
+        return {s: dict(stale='ready').get(self.course.state(s), self.course.state(s)) for s, _ in self.order}
 
     def _draw(self):
-        from vision_course.course import TITLES
-        self.strip.value = ' &nbsp;→&nbsp; '.join(f'<span style="color:{STATE_COLOURS[st]}">{step_label(TITLES[s], st)}</span>'
-                                                  for s, st in self.states.items())
+        states = self.states
+        self.strip.value = ' &nbsp;→&nbsp; '.join(f'<span style="color:{STATE_COLOURS[states[s]]}">{step_label(title, states[s])}</span>'
+                                                  for s, title in self.order)
 
 def data_steps(**kwargs) -> DataSteps:
     "Steps 2–4 in one widget (`mode='app'` in Voila: no Python expressions, app wording)."

@@ -10,8 +10,9 @@ import html, io
 import numpy as np
 from pathlib import Path
 import ipywidgets as W
-from .base import Panel, uploaded, clear_upload
-from .train import LiveView, rows_html
+from .base import StepPanel, uploaded, clear_upload
+from .train import LiveView
+from .style import rows_html, prose, button
 
 # %% auto #0
 __all__ = ['image_png', 'probs_figure', 'InterpretPanel', 'interpret_steps']
@@ -38,7 +39,6 @@ def probs_figure(top:list, actual:str|None=None, figsize=(3.6, 1.5)):
     ax.set_xlabel('probability', fontsize=8); ax.tick_params(axis='x', labelsize=7)
     return fig
 
-_BTN = W.Layout(width='14em')
 _BIG = W.Layout(width='224px', height='224px', object_fit='contain', flex='0 0 auto')  # never stretched by its row
 _H = lambda t: W.HTML(f'<h4 style="margin:.6em 0 .2em 0">{t}</h4>')
 
@@ -48,175 +48,192 @@ def _short(path, root) -> str:
     except (ValueError, TypeError): return str(path)
 
 # %% ../../nbs/18_ui_interpret.ipynb #5e7af857
-class InterpretPanel(Panel):
+_TABS = ('Top losses', 'Confusion matrix', 'Most confused', 'Remedies', 'Try it', 'Export', 'Cleaning list')
+_INTRO = ("Where is the model wrong, and what can you do about it? The <b>top losses</b> are the validation images the model "
+          "got wrong while being sure of itself; the <b>confusion matrix</b> and the <b>most confused</b> pairs show which "
+          "classes it mixes up. Press <i>open</i> under an image to look closer, and to mark it if its label is wrong.")
+
+class InterpretPanel(StepPanel):
     "Steps 7–8: top losses, confusion matrix, most confused, remedies, try an image, export, and the cleaning list."
+    steps, strip_title = ('interpret', 'confused'), '7–8. Interpret'
     def __init__(self, course=None, mode:str='notebook', max_tiles:int=40):
-        if course is None:
-            from vision_course.course import Course
-            course = Course()
-        self.course, self.mode, self.max_tiles = course, mode, max_tiles
-        sty = dict(description_width='9em')
-        self.run_button = W.Button(description='Interpret the model', icon='search', button_style='primary', layout=_BTN, disabled=True)
-        self.stop_button = W.Button(description='Stop', icon='stop', button_style='danger', layout=W.Layout(width='8em'), disabled=True)
-        self.model_line = W.HTML()
-        self.status = W.HTML()
-        # top losses
-        self.k = W.IntSlider(value=9, min=1, max=36, description='Images', style=sty, continuous_update=False)
-        self.px = W.IntSlider(value=96, min=48, max=192, step=16, description='Image size (px)', style=sty, continuous_update=False)
-        self.wrong_only = W.Checkbox(value=False, description='Only the misclassified ones', indent=False)
-        self.top_note, self.top_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
-        # confusion matrix
-        self.normalise = W.Checkbox(value=False, description='Shares per actual class (rows sum to 1)', indent=False, layout=W.Layout(width='auto'))
-        self.only_mixed = W.Checkbox(value=False, description='Only classes in mix-ups', indent=False, layout=W.Layout(width='auto'))
-        self.actual = W.Dropdown(description='Actual', style=dict(description_width='5em'), layout=W.Layout(width='22em'))
-        self.predicted = W.Dropdown(description='Predicted', style=dict(description_width='5em'), layout=W.Layout(width='22em'))
-        self.matrix = W.Image(format='png')
-        self.matrix.add_class('vc-confusion')
-        self.matrix_box = W.Box([self.matrix], layout=W.Layout(overflow='auto', max_width='100%', max_height='760px'))
-        self.cell_note, self.cell_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
-        # most confused
-        self.min_val = W.IntSlider(value=1, min=1, max=10, description='min_val', style=sty, continuous_update=False)
-        self.pairs = W.Select(options=[], rows=8, layout=W.Layout(width='26em'))
-        self.pair_note, self.pair_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
-        # remedies
-        from vision_course.remedies import REMEDIES
-        self.remedy_focus = W.HTML()
-        self.remedy_epochs = W.IntSlider(value=1, min=1, max=10, description='Epochs each', style=sty)
-        self.remedy_buttons = {k: W.Button(description=r['title'], layout=W.Layout(width='19em'), disabled=True,
-                                           tooltip=r['what']) for k, r in REMEDIES.items()}
-        rows = [W.HBox([b, W.HTML(f"<span style='font-size:90%;line-height:1.35;display:block;margin-bottom:.4em'>{html.escape(REMEDIES[k]['what'])}<br>"
-                                  f"<span style='color:#555'>{html.escape(REMEDIES[k]['why'])}</span></span>",
-                                  layout=W.Layout(max_width='46em'))]) for k, b in self.remedy_buttons.items()]
-        self.remedy_live = LiveView()
-        self.remedy_table, self.remedy_verdict = W.HTML(), W.HTML()
-        # try it
-        self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload an image', layout=W.Layout(width='16em'))
-        self.pick = W.Dropdown(description='or a validation image', style=dict(description_width='11em'), layout=W.Layout(width='34em'))
-        self.pick_button = W.Button(description='Ask the model', icon='question', layout=_BTN, disabled=True)
-        self.try_image, self.try_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
-        self.try_text = W.HTML()
-        # export
-        self.export_path = W.Text(description='File', style=dict(description_width='4em'), layout=W.Layout(width='46em'))
-        self.overwrite = W.Checkbox(value=False, description='Replace the file if it exists', indent=False)
-        self.export_button = W.Button(description='Export and check', icon='download', layout=_BTN, disabled=True)
-        self.export_out = W.HTML()
-        # cleaning list
-        self.marks_table, self.marks_note = W.HTML(), W.HTML()
-        self.marked = W.Dropdown(description='Marked file', style=dict(description_width='7em'), layout=W.Layout(width='36em'))
-        self.unmark_button = W.Button(description='Take the mark off', icon='eraser', layout=_BTN, disabled=True)
-        # the image looked at closely (shared by every tab)
-        self.detail_head, self.detail_info = W.HTML(), W.HTML()
-        self.detail_image, self.detail_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
-        self.relabel = W.Dropdown(description='right label', style=dict(description_width='6em'), layout=W.Layout(width='18em'))
-        self.mislabelled_button = W.Button(description='Mark: mislabelled', icon='tag', layout=_BTN)
-        self.junk_button = W.Button(description='Mark: junk', icon='trash', layout=_BTN)
-        self.detail_unmark = W.Button(description='Take the mark off', icon='eraser', layout=_BTN)
-        self.detail = W.VBox([self.detail_head, W.HBox([self.detail_image, W.VBox([self.detail_info, self.detail_probs])], layout=W.Layout(align_items='flex-start')),
-                              W.HBox([self.relabel, self.mislabelled_button, self.junk_button, self.detail_unmark])],
-                             layout=W.Layout(display='none', border='1px solid #ddd', padding='4px 8px', margin='6px 0'))
-        self.detail.add_class('vc-detail')
-        self.tabs = W.Tab([
-            W.VBox([W.HBox([self.k, self.px]), self.wrong_only, self.top_note, self.top_tiles]),
-            W.VBox([W.HBox([self.normalise, self.only_mixed]), W.HBox([self.actual, self.predicted]), self.matrix_box,
-                    self.cell_note, self.cell_tiles]),
-            W.VBox([self.min_val, self.pairs, self.pair_note, self.pair_tiles]),
-            W.VBox([self.remedy_focus, self.remedy_epochs, *rows, self.remedy_live, self.remedy_table, self.remedy_verdict]),
-            W.VBox([W.HTML("<p style='margin:0'>What does the model say about an image it has never seen? Images up to "
-                           "20 MB (JPEG, PNG, GIF, BMP, TIFF, WebP).</p>"), self.upload, W.HBox([self.pick, self.pick_button]),
-                    W.HBox([self.try_image, W.VBox([self.try_text, self.try_probs])], layout=W.Layout(align_items='flex-start'))]),
-            W.VBox([W.HTML("<p style='margin:0;max-width:60em'>The model as one file: <code>learn.export</code> keeps the "
-                           "weights, the class names and how images are opened and resized. It is written to a temporary "
-                           "name first and renamed when complete, then loaded back as a deployed app would and checked "
-                           "on a few validation images.</p>"), self.export_path, self.overwrite, self.export_button, self.export_out]),
-            W.VBox([self.marks_note, self.marks_table, W.HBox([self.marked, self.unmark_button])])])
-        for i, t in enumerate(('Top losses', 'Confusion matrix', 'Most confused', 'Remedies', 'Try it', 'Export', 'Cleaning list')):
-            self.tabs.set_title(i, t)
-        intro = ("Where is the model wrong, and what can you do about it? The <b>top losses</b> are the validation images "
-                 "the model got wrong while being sure of itself; the <b>confusion matrix</b> and the <b>most confused</b> "
-                 "pairs show which classes it mixes up. Press <i>open</i> under an image to look closer, and to mark it if its label is wrong.")
-        super().__init__([W.HBox([self.run_button, self.stop_button]), self.model_line, self.status, self.tabs, self.detail],
-                         '7–8. Interpret', intro)
-        for b, fn in ((self.run_button, self._on_run), (self.stop_button, self._on_stop), (self.pick_button, self._on_pick),
-                      (self.export_button, self._on_export), (self.unmark_button, lambda _: self._unmark(self.marked.value)),
-                      (self.mislabelled_button, lambda _: self._mark('mislabelled')), (self.junk_button, lambda _: self._mark('junk')),
-                      (self.detail_unmark, lambda _: self._unmark(self.shown and self.shown['file']))):
-            b.on_click(self.guard(fn))
-        for k, b in self.remedy_buttons.items(): b.on_click(self.guard(lambda _, k=k: self._on_remedy(k)))
-        for w in (self.k, self.px, self.wrong_only): w.observe(self.guard(lambda ch: self._show_top()), 'value')
-        for w in (self.normalise, self.only_mixed): w.observe(self.guard(lambda ch: self._draw_matrix()), 'value')
-        self.actual.observe(self.guard(lambda ch: self._on_actual()), 'value')
-        self.predicted.observe(self.guard(lambda ch: self._on_cell()), 'value')
-        self.min_val.observe(self.guard(lambda ch: self._show_pairs()), 'value')
-        self.pairs.observe(self.guard(lambda ch: self._on_pair()), 'value')
-        self.upload.observe(self.guard(lambda ch: self._on_upload()), 'value')
-        self.shown, self._mine, self._thumbs, self._quiet, self._stale = None, False, {}, False, None
-        course.events.subscribe(self.guard(self._on_event))
+        self.mode, self.max_tiles = mode, max_tiles
+        self.shown, self._thumbs, self._quiet, self._data = None, {}, False, None
+        self.run_button = button('Interpret the model', 'search', primary=True, width='14em')
+        self.stop_button = button('Stop', 'stop', button_style='danger', width='8em')
+        self.model_line, self.status = W.HTML(), W.HTML()
+        tabs = [self._top_tab(), self._matrix_tab(), self._pairs_tab(), self._remedies_tab(), self._try_tab(),
+                self._export_tab(), self._cleaning_tab()]
+        self.tabs = W.Tab(tabs)
+        for i, title in enumerate(_TABS): self.tabs.set_title(i, title)
+        super().__init__(course, [W.HBox([self.run_button, self.stop_button]), self.model_line, self.status, self.tabs,
+                                  self._detail_box()], '7–8. Interpret', _INTRO)
+        self._wire()
         self.refresh()
 
-# %% ../../nbs/18_ui_interpret.ipynb #ac70f544
+    def actions(self): return [self.run_button, self.pick_button, self.export_button, *self.remedy_buttons.values()]
+    def show(self, step:str): self.tabs.selected_index = 2 if step == 'confused' else 0
+
+# %% ../../nbs/18_ui_interpret.ipynb #5e7af858
 from fastcore.basics import patch
+_STY = dict(description_width='9em')
 
 @patch
-def _interp(self:InterpretPanel): return self.course.results.get('interpret')
+def _top_tab(self:InterpretPanel) -> W.VBox:
+    self.k = W.IntSlider(value=9, min=1, max=36, description='Images', style=_STY, continuous_update=False)
+    self.px = W.IntSlider(value=96, min=48, max=192, step=16, description='Image size (px)', style=_STY, continuous_update=False)
+    self.wrong_only = W.Checkbox(value=False, description='Only the misclassified ones', indent=False)
+    self.top_note, self.top_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
+    return W.VBox([W.HBox([self.k, self.px]), self.wrong_only, self.top_note, self.top_tiles])
+
+@patch
+def _matrix_tab(self:InterpretPanel) -> W.VBox:
+    box = lambda d: W.Checkbox(value=False, description=d, indent=False, layout=W.Layout(width='auto'))
+    self.normalise, self.only_mixed = box('Shares per actual class (rows sum to 1)'), box('Only classes in mix-ups')
+    pick = dict(style=dict(description_width='5em'), layout=W.Layout(width='22em'))
+    self.actual, self.predicted = W.Dropdown(description='Actual', **pick), W.Dropdown(description='Predicted', **pick)
+    self.matrix = W.Image(format='png')
+    self.matrix.add_class('vc-confusion')
+    self.matrix_box = W.Box([self.matrix], layout=W.Layout(overflow='auto', max_width='100%', max_height='760px'))
+    self.cell_note, self.cell_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
+    return W.VBox([W.HBox([self.normalise, self.only_mixed]), W.HBox([self.actual, self.predicted]), self.matrix_box,
+                   self.cell_note, self.cell_tiles])
+
+@patch
+def _pairs_tab(self:InterpretPanel) -> W.VBox:
+    self.min_val = W.IntSlider(value=1, min=1, max=10, description='min_val', style=_STY, continuous_update=False)
+    self.pairs = W.Select(options=[], rows=8, layout=W.Layout(width='26em'))
+    self.pair_note, self.pair_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
+    return W.VBox([self.min_val, self.pairs, self.pair_note, self.pair_tiles])
+
+# %% ../../nbs/18_ui_interpret.ipynb #5e7af859
+@patch
+def _remedies_tab(self:InterpretPanel) -> W.VBox:
+    from vision_course.remedies import REMEDIES
+    self.remedy_focus = W.HTML()
+    self.remedy_epochs = W.IntSlider(value=1, min=1, max=10, description='Epochs each', style=_STY)
+    self.remedy_buttons = {k: button(r['title'], width='19em', tooltip=r['what']) for k, r in REMEDIES.items()}
+    rows = [W.HBox([b, W.HTML(f"<span style='font-size:90%;line-height:1.35;display:block;margin-bottom:.4em'>"
+                              f"{html.escape(REMEDIES[k]['what'])}<br><span style='color:#555'>{html.escape(REMEDIES[k]['why'])}"
+                              "</span></span>", layout=W.Layout(max_width='46em'))]) for k, b in self.remedy_buttons.items()]
+    self.remedy_live = LiveView()
+    self.remedy_table, self.remedy_verdict = W.HTML(), W.HTML()
+    return W.VBox([self.remedy_focus, self.remedy_epochs, *rows, self.remedy_live, self.remedy_table, self.remedy_verdict])
+
+@patch
+def _try_tab(self:InterpretPanel) -> W.VBox:
+    self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload an image', layout=W.Layout(width='16em'))
+    self.pick = W.Dropdown(description='or a validation image', style=dict(description_width='11em'), layout=W.Layout(width='34em'))
+    self.pick_button = button('Ask the model', 'question', width='14em')
+    self.try_image, self.try_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
+    self.try_text = W.HTML()
+    return W.VBox([prose("What does the model say about an image it has never seen? Images up to 20 MB (JPEG, PNG, GIF, "
+                         "BMP, TIFF, WebP)."), self.upload, W.HBox([self.pick, self.pick_button]),
+                   W.HBox([self.try_image, W.VBox([self.try_text, self.try_probs])], layout=W.Layout(align_items='flex-start'))])
+
+@patch
+def _export_tab(self:InterpretPanel) -> W.VBox:
+    self.export_path = W.Text(description='File', style=dict(description_width='4em'), layout=W.Layout(width='46em'))
+    self.overwrite = W.Checkbox(value=False, description='Replace the file if it exists', indent=False)
+    self.export_button = button('Export and check', 'download', width='14em')
+    self.export_out = W.HTML()
+    return W.VBox([prose("The model as one file: <code>learn.export</code> keeps the weights, the class names and how images "
+                         "are opened and resized. It is written to a temporary name first and renamed when complete, then "
+                         "loaded back as a deployed app would and checked on a few validation images."),
+                   self.export_path, self.overwrite, self.export_button, self.export_out])
+
+# %% ../../nbs/18_ui_interpret.ipynb #5e7af85a
+@patch
+def _cleaning_tab(self:InterpretPanel) -> W.VBox:
+    self.marks_table, self.marks_note = W.HTML(), W.HTML()
+    self.marked = W.Dropdown(description='Marked file', style=dict(description_width='7em'), layout=W.Layout(width='36em'))
+    self.unmark_button = button('Take the mark off', 'eraser', width='14em')
+    return W.VBox([self.marks_note, self.marks_table, W.HBox([self.marked, self.unmark_button])])
+
+@patch
+def _detail_box(self:InterpretPanel) -> W.VBox:
+    "The image looked at closely (shared by every tab): large, its probabilities, and the buttons that mark it."
+    self.detail_head, self.detail_info = W.HTML(), W.HTML()
+    self.detail_image, self.detail_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
+    self.relabel = W.Dropdown(description='right label', style=dict(description_width='6em'), layout=W.Layout(width='18em'))
+    self.mislabelled_button = button('Mark: mislabelled', 'tag', width='14em', disabled=False)
+    self.junk_button = button('Mark: junk', 'trash', width='14em', disabled=False)
+    self.detail_unmark = button('Take the mark off', 'eraser', width='14em', disabled=False)
+    self.detail = W.VBox([self.detail_head, W.HBox([self.detail_image, W.VBox([self.detail_info, self.detail_probs])],
+                                                   layout=W.Layout(align_items='flex-start')),
+                          W.HBox([self.relabel, self.mislabelled_button, self.junk_button, self.detail_unmark])],
+                         layout=W.Layout(display='none', border='1px solid #ddd', padding='4px 8px', margin='6px 0'))
+    self.detail.add_class('vc-detail')
+    return self.detail
+
+@patch
+def _wire(self:InterpretPanel):
+    for b, fn in ((self.run_button, lambda _: self.run_step()), (self.stop_button, self._on_stop), (self.pick_button, self._on_pick),
+                  (self.export_button, self._on_export), (self.unmark_button, lambda _: self._unmark(self.marked.value)),
+                  (self.mislabelled_button, lambda _: self._mark('mislabelled')), (self.junk_button, lambda _: self._mark('junk')),
+                  (self.detail_unmark, lambda _: self._unmark(self.shown and self.shown['file']))):
+        b.on_click(self.guard(fn))
+    for k, b in self.remedy_buttons.items(): b.on_click(self.guard(lambda _, k=k: self._on_remedy(k)))
+    for w in (self.k, self.px, self.wrong_only): w.observe(self.guard(lambda ch: self._show_top()), 'value')
+    for w in (self.normalise, self.only_mixed): w.observe(self.guard(lambda ch: self._draw_matrix()), 'value')
+    for w, fn in ((self.actual, self._on_actual), (self.predicted, self._on_cell), (self.min_val, self._show_pairs),
+                  (self.pairs, self._on_pair), (self.upload, self._on_upload)):
+        w.observe(self.guard(lambda ch, fn=fn: fn()), 'value')
+
+# %% ../../nbs/18_ui_interpret.ipynb #ac70f544
+@patch
+def _interp(self:InterpretPanel): return self.course.interp
 
 @patch
 def refresh(self:InterpretPanel, idle:bool=False):
     "Match the course: which buttons work, what model is looked at, the export path and the cleaning list."
-    busy = self.busy and not idle
-    trained, it = 'train' in self.course.results, self._interp()
-    if trained and self.pick.options == () and 'data' in self.course.results: self._fill_pick()
-    self.run_button.disabled = busy or not trained
-    self.stop_button.disabled = not (busy and self._mine)
-    from vision_course.remedies import REMEDIES
-    no = {}
-    if it is not None:
-        from vision_course.remedies import unavailable
-        no = unavailable(self.course)
-    for k, b in self.remedy_buttons.items():
-        b.disabled, b.tooltip = busy or it is None or k in no, no.get(k, REMEDIES[k]['what'])
-    self.pick_button.disabled = busy or not trained or self.pick.value is None
-    self.export_button.disabled = busy or not trained
-    self.upload.disabled = busy or not trained
-    for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = self.shown is None
-    if not trained:
-        self.model_line.value = "<i>Train a model (step 6) first.</i>"
-    else:
-        name = self.course.model_name or self.course.results['train']['stage']
-        self.model_line.value = (f"Model: <b>{html.escape(name)}</b>" + (f"; interpretation of <b>{html.escape(it.model or name)}</b>, "
-                                 f"accuracy {it.accuracy:.3f} on {len(it.files)} validation images" if it is not None else
-                                 " — not interpreted yet: press <i>Interpret the model</i>."))
-        if not self.export_path.value: self.export_path.value = str(self.course.workdir/'export.pkl')
+    busy, trained, it = self.busy and not idle, self.course.stage1 is not None, self._interp()
+    if self.course.loaders is not self._data: self._data, self.pick.options = self.course.loaders, ()  # other images
+    if trained and self.pick.options == () and self._data is not None: self._fill_pick()
+    self._sync_buttons(busy, trained, it)
+    self.model_line.value = self._model_text(it) if trained else "<i>Train a model (step 6) first.</i>"
+    if trained and not self.export_path.value: self.export_path.value = str(self.course.workdir/'export.pkl')
     if not busy and self.error is None and (not self.status.value or 'Waiting' in self.status.value):
         self.say("Ready: interpret the model." if trained else "Waiting for a trained model (step 6).")
     self._show_marks()
 
 @patch
+def _sync_buttons(self:InterpretPanel, busy:bool, trained:bool, it):
+    from vision_course.remedies import REMEDIES, unavailable
+    self.run_button.disabled = busy or not trained or self.state() == 'running'
+    if not busy: self.stop_button.disabled = True
+    no = unavailable(self.course) if it is not None else {}
+    for k, b in self.remedy_buttons.items(): b.disabled, b.tooltip = busy or it is None or k in no, no.get(k, REMEDIES[k]['what'])
+    self.pick_button.disabled = busy or not trained or self.pick.value is None
+    self.export_button.disabled = self.upload.disabled = busy or not trained
+    for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = self.shown is None
+
+@patch
+def _model_text(self:InterpretPanel, it) -> str:
+    "Which model the learner has, and which one the interpretation on screen is of."
+    name = self.course.model_name or self.course.stage1['stage']
+    return (f"Model: <b>{html.escape(name)}</b>" + (f"; interpretation of <b>{html.escape(it.model or name)}</b>, accuracy "
+            f"{it.accuracy:.3f} on {len(it.files)} validation images" if it is not None else
+            " — not interpreted yet: press <i>Interpret the model</i>."))
+
+@patch
 def _fill_pick(self:InterpretPanel):
-    data = self.course.results['data']
-    items = [it[0] if isinstance(it, (tuple, list)) else it for it in data.dls.valid.items]
-    step = max(1, len(items) // 300)
-    root = self.course.results['source'].path if 'source' in self.course.results else None
+    items = [it[0] if isinstance(it, (tuple, list)) else it for it in self._data.dls.valid.items]
+    step, root = max(1, len(items) // 300), self._root()
     self.pick.options = [(_short(f, root), str(f)) for f in items[::step]]
     if self.pick.options: self.pick.value = self.pick.options[0][1]  # ipywidgets 8 selects nothing when options change
 
 @patch
-def _on_event(self:InterpretPanel, ev):
-    if ev.kind in ('fit_start', 'batch', 'epoch', 'fit_end'):
-        if self._mine: self.remedy_live.handle(ev)
-    elif ev.kind == 'stale' and 'interpret' in ev.steps:
-        why = "The model changed since it was interpreted: interpret it again."
-        if self.busy: self._stale = why  # cleared when the work in progress ends
-        else: self._clear(why)
-        self.refresh()
-    elif ev.kind == 'stale' and 'data' in ev.steps:
-        self.pick.options = (); self.refresh()
-    elif ev.kind == 'step' and ev.step in ('train', 'learner', 'data') and ev.status in ('done', 'failed'):
-        if ev.step == 'data': self.pick.options = ()
-        self.refresh()
-    elif ev.kind in ('loaded', 'kept'): self.refresh()
+def _root(self:InterpretPanel): return self.course.found.path if self.course.found is not None else None
 
 @patch
-def _clear(self:InterpretPanel, why:str):
+def _on_course_event(self:InterpretPanel, ev):
+    "The base's handling, and the model line again when another stage is loaded or kept (the model changed)."
+    StepPanel._on_course_event(self, ev)
+    if ev.kind in ('loaded', 'kept'): self.refresh()
+
+@patch
+def clear(self:InterpretPanel):
     "Empty every view that showed the old interpretation."
     for box in (self.top_tiles, self.cell_tiles, self.pair_tiles): box.children = ()
     for h in (self.top_note, self.cell_note, self.pair_note, self.remedy_focus, self.try_text, self.remedy_live.table): h.value = ''
@@ -224,41 +241,27 @@ def _clear(self:InterpretPanel, why:str):
     self._show_remedies()  # the course forgot the experiments compared with the old model
     self.matrix.value = b''; self.pairs.options = []
     self.detail.layout.display = 'none'; self.shown = None
-    self.say(why, 'warn')
+    if self.course.interp is None and self.course.stage1 is not None:
+        self.say("The model changed since it was interpreted: interpret it again.", 'warn')
+
+@patch
+def show_result(self:InterpretPanel, step:str):
+    if step == self.step: self._interpreted(self.course.interp, run=False)  # made by another view: shown, nothing run
 
 # %% ../../nbs/18_ui_interpret.ipynb #25f3766e
 @patch
-def _run_work(self:InterpretPanel, work, done, training:bool=False):
-    if self.busy: return False
-    self.check_free()
-    for b in [self.run_button, self.pick_button, self.export_button, *self.remedy_buttons.values()]: b.disabled = True
-    self._mine = training
-    self.stop_button.disabled = not training
-    def wrapped():
-        try: done(work())
-        finally:
-            self._mine = False
-            if self._stale and self._interp() is None: self._clear(self._stale)
-            self._stale = None
-            self.refresh(idle=True)
-    return self.start(wrapped)
+def _start(self:InterpretPanel, step:str):
+    "Step 7: the model over the validation set, then step 8 from it; step 8 alone: the pairs for the `min_val` on screen."
+    if self.run_button.disabled or self.busy or self.course.stage1 is None: return False
+    if step == self.step:
+        self.say("Running the model over the validation set…")
+        return self.work(lambda: self.course.interpret(k=36), self._interpreted, step=step)
+    return self.work(lambda: self.course.confused(self.min_val.value), lambda _: self._show_pairs(run=False), step=step)
 
 @patch
-def _on_stop(self:InterpretPanel, _=None):
-    if not self.busy or not self._mine: return
-    self.course.stop.set()
-    self.stop_button.disabled = True
-    self.say("Stopping after the batch in progress…", 'warn')
-
-@patch
-def _on_run(self:InterpretPanel, _=None):
-    if self.run_button.disabled or self.busy or 'train' not in self.course.results: return
-    self.say("Running the model over the validation set…")
-    self._run_work(lambda: self.course.interpret(k=36), self._interpreted)
-
-@patch
-def _interpreted(self:InterpretPanel, it):
-    self.course.confused(self.min_val.value)
+def _interpreted(self:InterpretPanel, it, run:bool=True):
+    "Show interpretation `it` in every tab (`run`: and run step 8 with the `min_val` on screen)."
+    if run: self.course.confused(self.min_val.value)
     cls = it.classes
     self._quiet = True
     try:
@@ -268,8 +271,8 @@ def _interpreted(self:InterpretPanel, it):
         self.actual.value = a; self._predicted_options(); self.predicted.value = p
     finally: self._quiet = False
     wrong = int(len(it.files) - it.confusion.trace())
-    self.remedy_epochs.value = max(1, min(10, len(self.course.results['train']['epochs']) or 1))
-    self._show_top(); self._draw_matrix(); self._on_cell(); self._show_pairs(); self._show_remedies()
+    self.remedy_epochs.value = max(1, min(10, len(self.course.stage1['epochs']) or 1))
+    self._show_top(); self._draw_matrix(); self._on_cell(); self._show_pairs(run=False); self._show_remedies()
     self.say(f"Accuracy {it.accuracy:.3f}: {wrong} of {len(it.files)} validation images wrong. Open an image to look closer.", 'ok')
 
 @patch
@@ -288,7 +291,7 @@ def _tiles(self:InterpretPanel, recs:list, px:int|None=None) -> list:
         b = W.Button(description='open', icon='search-plus', layout=W.Layout(width=f'{max(px, 90)}px'),
                      tooltip=f"{Path(r['file']).name}: actual {r['actual']}, predicted {r['predicted']}")
         b.on_click(self.guard(lambda _, i=r['index']: self.show_detail(i)))
-        mark = self.course.cleaning.get(r['file']) if 'source' in self.course.results else None
+        mark = self.course.cleaning.get(r['file']) if self.course.found is not None else None
         cap = (f"<div style='font-size:80%;line-height:1.2;width:{max(px, 90)}px'>{'✓' if r['correct'] else '✗'} "
                f"<b>{html.escape(r['actual'])}</b>→{html.escape(r['predicted'])}<br>loss {r['loss']:.2f} · p {r['probability']:.2f}"
                + (f"<br><span style='color:#b35900'>marked {mark['mark']}</span>" if mark else '') + "</div>")
@@ -319,7 +322,7 @@ def show_detail(self:InterpretPanel, i:int):
     self.shown = r
     self.detail_image.value = image_png(load_rgb(r['file']), 224)
     self.detail_probs.value = png_bytes(probs_figure(it.top_probs(i), r['actual']))
-    root = self.course.results['source'].path if 'source' in self.course.results else None
+    root = self._root()
     self.detail_head.value = (f"<b>{html.escape(_short(r['file'], root))}</b> — actual <b>{html.escape(r['actual'])}</b>, "
                               f"predicted <b>{html.escape(r['predicted'])}</b> {'✓' if r['correct'] else '✗'}")
     self.relabel.options = [("(don't know)", '')] + [(c, c) for c in it.classes]
@@ -355,18 +358,18 @@ def _mark(self:InterpretPanel, kind:str):
 
 @patch
 def _unmark(self:InterpretPanel, file):
-    if not file or 'source' not in self.course.results: return
+    if not file or self.course.found is None: return
     if self.course.cleaning.unmark(file): self.say(f"Took the mark off {Path(file).name}.", 'ok')
     if self.shown is not None: self._detail_info()
     self._show_marks()
 
 @patch
 def _show_marks(self:InterpretPanel):
-    if 'source' not in self.course.results:
+    if self.course.found is None:
         self.marks_note.value, self.marks_table.value = "<i>Choose the images (step 2) first.</i>", ''
         self.unmark_button.disabled = True
         return
-    cl, root = self.course.cleaning, self.course.results['source'].path
+    cl, root = self.course.cleaning, self._root()
     rows = [dict(file=_short(r['file'], root), mark=r['mark'], label=r['label'] or '—', time=r['time']) for r in cl.list()]
     self.marks_table.value = rows_html(rows) or "<i>No marks yet: open an image from the top losses and mark it.</i>"
     self.marks_note.value = ("<p style='margin:0 0 .4em 0;max-width:60em'>Kept in <code>" + html.escape(str(cl.path)) +
@@ -426,10 +429,11 @@ def _on_cell(self:InterpretPanel):
                             f"{more}, highest loss first.</p>")
 
 @patch
-def _show_pairs(self:InterpretPanel):
+def _show_pairs(self:InterpretPanel, run:bool=True):
+    "The pairs mixed up at least `min_val` times (`run`: as step 8 of the course, so that its code says the same)."
     it = self._interp()
     if it is None: return
-    mc = self.course.confused(self.min_val.value)
+    mc = self.course.confused(self.min_val.value) if run else it.most_confused(self.min_val.value)
     self._quiet = True
     try: self.pairs.options = [(f"{a} → {p}: {n} time{'s' * (n != 1)}", (a, p)) for a, p, n in mc]; self.pairs.value = None
     finally: self._quiet = False
@@ -472,7 +476,7 @@ def _on_remedy(self:InterpretPanel, kind:str):
     epochs = self.remedy_epochs.value
     self.remedy_live.sink.log.reset()
     self.say(f"{REMEDIES[kind]['title']}: training {epochs} epoch{'s' * (epochs != 1)} from stage 1's starting point…")
-    self._run_work(lambda: self.course.remedy(kind, epochs=epochs), self._remedied, training=True)
+    self.work(lambda: self.course.remedy(kind, epochs=epochs), self._remedied, live=[self.remedy_live], stoppable=True)
 
 @patch
 def _remedied(self:InterpretPanel, r:dict):
@@ -500,10 +504,10 @@ def _on_upload(self:InterpretPanel):
     f = value[0]
     self._quiet_upload()
     if self.busy: return self.say("Wait for the work in progress to end, then upload again.", 'warn')
-    if 'train' not in self.course.results: return self.say("Train a model (step 6) before asking it about an image.", 'warn')
+    if self.course.stage1 is None: return self.say("Train a model (step 6) before asking it about an image.", 'warn')
     img = read_upload(f['name'], f['content'])
     self.say(f"Asking the model about {f['name']}…")
-    self._run_work(lambda: self.course.predict(img), lambda pr: (self._show_prediction(img, pr, f['name']),
+    self.work(lambda: self.course.predict(img), lambda pr: (self._show_prediction(img, pr, f['name']),
                    self.say(f"{f['name']}: {pr['predicted']} ({pr['probability']:.2f}).", 'ok')))
 
 @patch
@@ -517,9 +521,9 @@ def _on_pick(self:InterpretPanel, _=None):
     if self.busy or self.pick_button.disabled or not self.pick.value: return
     from vision_course.data import load_rgb
     file = self.pick.value
-    actual = next((y for x, y in self.course.results['data'].dls.valid.items if str(x) == file), None)
+    actual = next((y for x, y in self.course.loaders.dls.valid.items if str(x) == file), None)
     img = load_rgb(file)
-    self._run_work(lambda: self.course.predict(file), lambda pr: (self._show_prediction(img, pr, Path(file).name, actual),
+    self.work(lambda: self.course.predict(file), lambda pr: (self._show_prediction(img, pr, Path(file).name, actual),
                    self.say(f"{Path(file).name}: {pr['predicted']} ({pr['probability']:.2f}); actual {actual}.", 'ok')))
 
 @patch
@@ -535,7 +539,7 @@ def _on_export(self:InterpretPanel, _=None):
         if not any(path.resolve().is_relative_to(r) for r in allowed_roots()):
             raise ExportError(f"{path} is outside the folders this app may write to: {', '.join(map(str, allowed_roots()))}.")
     self.say(f"Exporting to {path} and loading it back…")
-    self._run_work(lambda: self.course.export(path, overwrite=self.overwrite.value), self._exported)
+    self.work(lambda: self.course.export(path, overwrite=self.overwrite.value), self._exported)
 
 @patch
 def _exported(self:InterpretPanel, ex:dict):
@@ -556,4 +560,4 @@ def interpret_steps(course=None, mode:str='notebook', **kwargs):
     return train_steps(course, mode, "Train, then look at the mistakes",
                        "Steps 2 to 8 of the lessons: build the data, train a first stage, then see where the model is wrong, "
                        "try remedies for the classes it confuses, try it on your own image and export it.",
-                       lambda c, m: (('interpret', '7–8. Interpret', InterpretPanel(c, mode=m)),), **kwargs)
+                       lambda c, m: (InterpretPanel(c, mode=m),), **kwargs)
