@@ -8,10 +8,11 @@ Docs: https://github.com/vision-course/vision-course/ui_wizard.html.md"""
 from __future__ import annotations
 import base64, html, threading, time
 import ipywidgets as W
-from .base import Panel
+from .base import StepPanel
+from .style import MARKS, STATE_COLOURS, TONES, button, boxed, heading, prose
 
 # %% auto #0
-__all__ = ['TEACH', 'MARKS', 'COLOURS', 'ACTIONS', 'MAX_LINK', 'ImportPanel', 'lookup', 'lookup_html', 'Wizard', 'wizard']
+__all__ = ['TEACH', 'MAX_LINK', 'ImportPanel', 'lookup', 'lookup_html', 'Wizard', 'wizard']
 
 # %% ../../nbs/19_ui_wizard.ipynb #2a9a248e
 def _advice(env:dict) -> list[str]:
@@ -28,31 +29,29 @@ def _advice(env:dict) -> list[str]:
                    "for the digits. Transfer learning still works.")
     return out
 
-class ImportPanel(Panel):
+class ImportPanel(StepPanel):
     "Step 1: import fastai (in the background) and show versions, device and network."
-    def __init__(self, course):
-        self.course = course
-        self.run_button = W.Button(description='Import fastai', button_style='primary', icon='download',
-                                   layout=W.Layout(width='14em'))
+    steps = ('environment',)
+    def __init__(self, course=None):
+        self.run_button = button('Import fastai', 'download', primary=True, width='14em', disabled=False)
         self.table = W.HTML()
-        super().__init__([W.HTML('<pre style="margin:.2em 0">from fastai.vision.all import *</pre>'), self.run_button,
-                          self.table], '1. Import',
+        super().__init__(course, [W.HTML('<pre style="margin:.2em 0">from fastai.vision.all import *</pre>'), self.run_button,
+                                  self.table], '1. Import',
                          "Every lesson notebook starts by importing the library. The star import brings in everything "
                          "the lessons use: the data blocks, the learners, the models and the plots.")
-        self.run_button.on_click(self.guard(self._on_run))
-        course.events.subscribe(self._on_event)
+        self.run_button.on_click(self.guard(lambda _: self.run_step()))
         self.say("Press the button (or Next) to import fastai.")
 
-    def _on_run(self, _=None):
-        if self.run_button.disabled or self.busy: return
-        self.run_button.disabled = True
-        self.say("Importing fastai and torch (a few seconds the first time)…")
-        def work():
-            try: return self.course.environment()
-            finally: self.run_button.disabled = False
-        self.start(work, self.show)
+    def actions(self): return [self.run_button]
+    def refresh(self, idle:bool=False): self.run_button.disabled = self.busy and not idle or self.state() == 'running'
+    def show_result(self, step:str): self.show_env(self.course.env)
 
-    def show(self, env:dict):
+    def _start(self, step:str):
+        if self.busy: return False
+        self.say("Importing fastai and torch (a few seconds the first time)…")
+        return self.work(self.course.environment, self.show_env, step=step)
+
+    def show_env(self, env:dict):
         "Show the environment `env` (from `vision_course.env.environment`)."
         rows = [('Python', env['python']), ('fastai', env['fastai']), ('torch', env['torch']),
                 ('Device', f"{env['device']} ({env['device_name']}, {env['cpus']} CPU cores)"),
@@ -63,10 +62,6 @@ class ImportPanel(Panel):
         self.table.value = f'<table>{tr}</table><ul style="margin:.3em 0;max-width:60em">{tips}</ul>'
         self.result = env
         self.say("fastai is imported. Next: choose the images.", 'ok')
-
-    def _on_event(self, ev):
-        if ev.kind == 'step' and ev.step == 'environment' and ev.status == 'done' and self.result is None:
-            self.show(self.course.results['environment'])
 
 # %% ../../nbs/19_ui_wizard.ipynb #dbffc7cb
 TEACH = dict(
@@ -148,211 +143,207 @@ def lookup_html(names) -> str:
     return ''.join(out)
 
 # %% ../../nbs/19_ui_wizard.ipynb #600eda87
-MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗', stale='↻')
-COLOURS = dict(locked='#999', ready='#333', running='#0b5cad', done='#1a7f37', failed='#b00020', stale='#9a6700')
 _STEP_BTN = W.Layout(width='13em', justify_content='flex-start')
+_NUMBERS = {7: 'seven', 8: 'eight', 9: 'nine', 10: 'ten', 11: 'eleven', 12: 'twelve'}
+_HEAD = ("<h2 style='margin:.2em 0'>Image classification in nine steps</h2><p style='margin:0 0 .5em 0;max-width:60em'>The "
+         "workflow of fastai's first two lessons, one step at a time: choose the images, label them, train a model, look at "
+         "its mistakes, and fine-tune it. Press <b>Next</b> to go with the defaults (the bundled handwritten digits work "
+         "offline on any computer), or change the settings of a step first. The code for what you do is at the bottom.</p>")
 
 class Wizard(W.VBox):
-    "The nine steps over one course: a step list with states, the current step's panel and explanation, Next, the code."
-    def __init__(self, course=None, mode:str='notebook', roots=None):
-        from vision_course.course import Course, STEPS, TITLES, NEEDS  # the engine's list; no fastai import
-        from vision_course.ui.source import SourcePanel
-        from vision_course.ui.labels import LabelPanel
-        from vision_course.ui.data import DoctorPanel
-        from vision_course.ui.loaders import LoadersPanel
-        from vision_course.ui.learner import LearnerPanel
-        from vision_course.ui.train import TrainPanel
-        from vision_course.ui.interpret import InterpretPanel
-        from vision_course.ui.finetune import FinetunePanel
-        self.course = course if course is not None else Course()
-        self.steps, self.titles, self.needs, self.mode = STEPS, TITLES, NEEDS, mode
-        c = self.course
-        self.doctor = DoctorPanel(c)
-        interp = InterpretPanel(c, mode=mode)
-        self.panels = dict(environment=ImportPanel(c), source=SourcePanel(c, roots=roots, mode=mode),
-                           labels=LabelPanel(c, mode=mode), data=LoadersPanel(c), learner=LearnerPanel(c),
-                           train=TrainPanel(c, mode=mode), interpret=interp, confused=interp,
-                           finetune=FinetunePanel(c, mode=mode))
-        self.running, self.failed, self.stale = set(), {}, {}
-        self.current, self.error, self._auto = None, None, None
-        self.buttons = {s: W.Button(description=TITLES[s], layout=_STEP_BTN) for s in STEPS}
+    "The steps over one course: a step list with states, the current step's panel and explanation, Next, the code."
+    debounce = 0.5  # seconds after a move during which Next is off: a double click moves once
+    def __init__(self, course=None, mode:str='notebook', roots=None, extra=()):
+        from vision_course.course import Course, STEPS, TITLES  # the engine's list; no fastai import
+        self.course, self.mode, self.titles = course if course is not None else Course(), mode, TITLES
+        shown = self._make_panels(roots, extra)
+        self.panels = {s: p for p in shown for s in p.steps}
+        self.steps = [s for s in STEPS if s in self.panels]
+        self.current, self.error, self._moved = None, None, 0.0
+        self.buttons = {s: W.Button(description=TITLES[s], layout=_STEP_BTN) for s in self.steps}
         for s, b in self.buttons.items(): b.on_click(lambda _, s=s: self._guard(self.show_step, s))
         self.steplist = W.VBox(list(self.buttons.values()), layout=W.Layout(width='14em', min_width='14em'))
         self.steplist.add_class('vc-steplist')
-        self.teach, self.notice, self.step_code = W.HTML(), W.HTML(), W.HTML()
-        self.look = W.Accordion([W.HTML()], selected_index=None)
-        self.look.set_title(0, 'Look it up: the fastai functions of this step')
-        self.look.observe(lambda ch: self._guard(self._on_look), 'selected_index')
-        self.back_button = W.Button(description='Back', icon='arrow-left', layout=W.Layout(width='8em'))
-        self.next_button = W.Button(description='Next', button_style='primary', layout=W.Layout(width='auto', min_width='18em'))
-        self.next_button.add_class('vc-next')
-        self.fix_button = W.Button(layout=W.Layout(width='auto', display='none'))
-        self.back_button.on_click(lambda _: self._guard(self._on_back))
-        self.next_button.on_click(lambda _: self._guard(self._on_next))
-        self.fix_button.on_click(lambda _: self._guard(self._on_fix))
-        self.body = W.VBox()
-        self.nav = W.HBox([self.back_button, self.next_button])
-        self.style = W.RadioButtons(options=[('fastai 2', 'v2'), ("the lessons' fastai v1 (through vision_course.v1)", 'v1')],
-                                    value='v2', layout=W.Layout(width='auto'))
-        self.style.observe(lambda ch: self._guard(self.show_code), 'value')
-        self.code, self.download = W.HTML(), W.HTML()
-        self.save_button = W.Button(description='Save it next to the run', icon='save', layout=W.Layout(width='auto'),
-                                    tooltip='writes the notebook into the run folder, for where a download link does not work')
-        self.saved = W.HTML()
-        self.save_button.on_click(lambda _: self._guard(self.save_notebook))
-        self.code_box = W.Accordion([W.VBox([self.style, W.HBox([self.download]), W.HBox([self.save_button, self.saved]),
-                                             self.code])], selected_index=None)
-        self.code_box.set_title(0, 'Your code: everything you did, as code')
-        self.code_box.observe(lambda ch: self._guard(self.show_code), 'selected_index')
-        self.cards_button = W.Button(description='Make flashcards from this session', icon='clone', layout=W.Layout(width='auto'),
-                                     tooltip='cards about your run (its mix-ups, your slice, the curve doctor) in your deck my-runs')
-        self.cards_out = W.HTML()
-        self.cards_button.on_click(lambda _: self._guard(self.make_cards))
-        self.revise_box = W.Accordion([W.VBox([W.HTML("<p style='max-width:60em;margin:0'>Cards about what happened to "
-                                                      "<i>your</i> model: the classes it mixed up most, the slice you fine-tuned "
-                                                      "with and why, what the curve doctor said. They go to your own deck "
-                                                      "<b>my-runs</b>, next to the lessons' decks in the study app.</p>"),
-                                               self.cards_button, self.cards_out])], selected_index=None)
-        self.revise_box.set_title(0, 'Revise: flashcards from this session')
-        main = W.VBox([self.teach, self.look, self.notice, W.HBox([self.fix_button]), self.nav, self.body, self.step_code],
-                      layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
-        head = W.HTML("<h2 style='margin:.2em 0'>Image classification in nine steps</h2><p style='margin:0 0 .5em 0;"
-                      "max-width:60em'>The workflow of fastai's first two lessons, one step at a time: choose the images, "
-                      "label them, train a model, look at its mistakes, and fine-tune it. Press <b>Next</b> to go with "
-                      "the defaults (the bundled handwritten digits work offline on any computer), or change the "
-                      "settings of a step first. The code for what you do is at the bottom.</p>")
-        super().__init__([head, W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')), self.code_box,
-                          self.revise_box])
-        for p in set(self.panels.values()) | {self.doctor}: p.fail = self._watch_fail(p, p.fail)
-        c.events.subscribe(self._on_event)
-        self.show_step('environment')
+        main = W.VBox(self._make_step_view(), layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
+        super().__init__([W.HTML(_HEAD), W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')),
+                          self._make_code_box(), self._make_revise_box()])
+        self.course.events.subscribe(self._on_event)
+        for p in shown: p.observe(lambda ch: self._guard(self.refresh), 'pending')
+        self.show_step(self.steps[0])
 
     def _guard(self, fn, *args):
-        "Run a wizard handler; an error goes to the notice line and to `error` (kept for tests)."
+        "Run a wizard handler; an error goes to the notice line (the step's own, if it failed) and to `error` (kept for tests)."
         self.error = None
         try: return fn(*args)
         except Exception as e:
             self.error = e
+            if self.current is not None and self.state(self.current) == 'failed': return self.refresh()
             self._note(f"{e}" if _is_course_error(e) else f"Something went wrong: {type(e).__name__}: {e}", 'failed')
 
     def _note(self, text:str, state:str='ready', raw:bool=False):
-        self.notice.value = (f'<div style="color:{COLOURS[state]};margin:.3em 0;max-width:60em;line-height:1.45">'
+        self.notice.value = (f'<div style="color:{STATE_COLOURS[state]};margin:.3em 0;max-width:60em;line-height:1.45">'
                              f'{text if raw else html.escape(text)}</div>') if text else ''
 
 def _is_course_error(e) -> bool:
     from vision_course.core import CourseError
     return isinstance(e, CourseError)
 
-# %% ../../nbs/19_ui_wizard.ipynb #b2bd5985
+# %% ../../nbs/19_ui_wizard.ipynb #600eda88
 from fastcore.basics import patch
 
 @patch
-def _watch_fail(self:Wizard, panel, fail):
-    def watched(e):
-        fail(e)
-        steps = [s for s, p in self.panels.items() if p is panel] or ['labels']
-        step = self.current if self.current in steps else steps[0]
-        if step not in self.course.results and self.state(step) != 'locked':
-            self.failed[step] = str(e)
-            self.running.discard(step)
-        self.refresh()
-    return watched
+def _make_panels(self:Wizard, roots, extra) -> list:
+    "One panel for each step of the lessons, and those `extra` makes (each a function of the course and the mode)."
+    from vision_course.ui.source import SourcePanel
+    from vision_course.ui.labels import LabelPanel
+    from vision_course.ui.loaders import LoadersPanel
+    from vision_course.ui.learner import LearnerPanel
+    from vision_course.ui.train import TrainPanel
+    from vision_course.ui.interpret import InterpretPanel
+    from vision_course.ui.finetune import FinetunePanel
+    c, m = self.course, self.mode
+    return [ImportPanel(c), SourcePanel(c, roots=roots, mode=m), LabelPanel(c, mode=m), LoadersPanel(c), LearnerPanel(c),
+            TrainPanel(c, mode=m), InterpretPanel(c, mode=m), FinetunePanel(c, mode=m), *(make(c, m) for make in extra)]
 
 @patch
+def _make_step_view(self:Wizard) -> list:
+    "The explanation, the look-up, the notice, Back and Next, the step's panel and its code."
+    self.teach, self.notice, self.step_code, self.body = W.HTML(), W.HTML(), W.HTML(), W.VBox()
+    self.look = W.Accordion([W.HTML()], selected_index=None)
+    self.look.set_title(0, 'Look it up: the fastai functions of this step')
+    self.look.observe(lambda ch: self._guard(self._on_look), 'selected_index')
+    self.back_button = W.Button(description='Back', icon='arrow-left', layout=W.Layout(width='8em'))
+    self.next_button = W.Button(description='Next', button_style='primary', layout=W.Layout(width='auto', min_width='18em'))
+    self.next_button.add_class('vc-next')
+    self.fix_button = W.Button(layout=W.Layout(width='auto', display='none'))
+    for b, fn in ((self.back_button, self._on_back), (self.next_button, self._on_next), (self.fix_button, self._on_fix)):
+        b.on_click(lambda _, fn=fn: self._guard(fn))
+    self.nav = W.HBox([self.back_button, self.next_button])
+    return [self.teach, self.look, self.notice, W.HBox([self.fix_button]), self.nav, self.body, self.step_code]
+
+# %% ../../nbs/19_ui_wizard.ipynb #600eda89
+@patch
+def _make_code_box(self:Wizard) -> W.Accordion:
+    "The whole session as code, in fastai 2 or v1 style, with a download link and a button that saves it by the run."
+    self.style = W.RadioButtons(options=[('fastai 2', 'v2'), ("the lessons' fastai v1 (through vision_course.v1)", 'v1')],
+                                value='v2', layout=W.Layout(width='auto'))
+    self.style.observe(lambda ch: self._guard(self.show_code), 'value')
+    self.code, self.download, self.saved = W.HTML(), W.HTML(), W.HTML()
+    self.save_button = W.Button(description='Save it next to the run', icon='save', layout=W.Layout(width='auto'),
+                                tooltip='writes the notebook into the run folder, for where a download link does not work')
+    self.save_button.on_click(lambda _: self._guard(self.save_notebook))
+    self.code_box = W.Accordion([W.VBox([self.style, W.HBox([self.download]), W.HBox([self.save_button, self.saved]),
+                                         self.code])], selected_index=None)
+    self.code_box.set_title(0, 'Your code: everything you did, as code')
+    self.code_box.observe(lambda ch: self._guard(self.show_code), 'selected_index')
+    return self.code_box
+
+@patch
+def _make_revise_box(self:Wizard) -> W.Accordion:
+    "Flashcards made from this session, for the study app."
+    self.cards_button = W.Button(description='Make flashcards from this session', icon='clone', layout=W.Layout(width='auto'),
+                                 tooltip='cards about your run (its mix-ups, your slice, the curve doctor) in your deck my-runs')
+    self.cards_out = W.HTML()
+    self.cards_button.on_click(lambda _: self._guard(self.make_cards))
+    self.revise_box = W.Accordion([W.VBox([prose("Cards about what happened to <i>your</i> model: the classes it mixed up "
+                                                 "most, the slice you fine-tuned with and why, what the curve doctor said. They "
+                                                 "go to your own deck <b>my-runs</b>, next to the lessons' decks in the study app."),
+                                           self.cards_button, self.cards_out])], selected_index=None)
+    self.revise_box.set_title(0, 'Revise: flashcards from this session')
+    return self.revise_box
+
+# %% ../../nbs/19_ui_wizard.ipynb #b2bd5985
+@patch
 def state(self:Wizard, step:str) -> str:
-    "The state of `step`: locked, ready, running, done, failed or stale."
-    if step in self.running or step == 'confused' and 'interpret' in self.running: return 'running'
-    if step in self.course.results: return 'done'
-    if not all(n in self.course.results for n in self.needs[step]): return 'locked'
-    if step in self.failed: return 'failed'
-    return 'stale' if step in self.stale else 'ready'
+    "The state of `step`: locked, ready, running, done, failed or stale (the course's)."
+    return self.course.state(step)
 
 @patch
 def _on_event(self:Wizard, ev):
-    if ev.kind == 'step':
-        s = ev.step
-        if ev.status == 'running':
-            self.running.add(s)
-            for x in self.steps[self.steps.index(s):]: self.failed.pop(x, None)  # its failure, and those built on it
-        else: self.running.discard(s)
-        if ev.status == 'failed': self.failed[s] = ev.error
-        if ev.status == 'done': self.failed.pop(s, None); self.stale.pop(s, None)
-    elif ev.kind == 'stale':  # the cause: the step running now (fine-tuning changes the model), else the one the course names
-        cause = next((r for r in self.running if r not in ev.steps), ev.step)
-        for s in ev.steps: self.stale[s] = cause
-    else: return
-    self.refresh()
+    if ev.kind in ('state', 'work_done'): self._guard(self.refresh)
+
+@patch
+def busy(self:Wizard) -> bool:
+    "Whether work of the course runs now (a step, or other work of a panel: the finder, the doctor, a remedy)."
+    w = getattr(self.course, '_worker', None)
+    return bool(self.course.busy_steps) or w is not None and w.is_alive() or any(p.busy for p in set(self.panels.values()))
+
+@patch
+def _target(self:Wizard, step:str) -> str|None:
+    "Where Next goes from `step`, when it is done: the following step, else the first one not done (None: all done)."
+    i = self.steps.index(step)
+    if i + 1 < len(self.steps): return self.steps[i + 1]
+    return next((s for s in self.steps if self.state(s) not in ('done', 'locked')), None)
 
 @patch
 def refresh(self:Wizard):
     "Draw the step list, the notice and the Next button from the course's state."
     for s, b in self.buttons.items():
         st = self.state(s)
-        b.description = f"{MARKS[st]} {self.titles[s]}"
+        b.description, b.tooltip, b.disabled = f"{MARKS[st]} {self.titles[s]}", st, st == 'locked'
         b.style.button_color = '#e8f0fe' if s == self.current else None
-        b.style.text_color = COLOURS[st]
-        b.tooltip = st
-        b.disabled = st == 'locked'
-    s, st = self.current, self.state(self.current)
-    i = self.steps.index(s)
-    self.fix_button.layout.display = 'none'
-    if st == 'failed':
-        self._note(html.escape(f"✗ {self.titles[s]} failed: {self.failed[s]}") + "<br>Change the settings below and run "
-                   "it again" + (", or go back to an earlier step." if i else "."), 'failed', raw=True)
-        if s == 'source':
-            self.fix_button.description, self.fix_button.icon = 'Use the bundled sample instead', 'undo'
-            self.fix_button.layout.display = None
-    elif st == 'stale':
-        cause = self.stale[s]
-        self._note(f"↻ {self.titles[cause]} ran again, so this step's result was cleared: run it again." if
-                   self.steps.index(cause) < i else f"↻ The model changed ({self.titles[cause]}), so this step's result "
-                   "was cleared: run it again to look at the model you have now.", 'stale')
-    elif st == 'locked':
-        need = [self.titles[n] for n in self.needs[s] if n not in self.course.results]
-        self._note(f"· Locked: do {', '.join(need)} first.", 'locked')
-    else:
-        later = [self.titles[x] for x in self.steps if self.state(x) == 'stale']
-        self._note(f"↻ Cleared, to be run again: {', '.join(later)}." if later else '', 'stale')
-    busy = bool(self.running) or self._auto is not None
-    self.back_button.disabled = i == 0
-    if st == 'done' and s == 'finetune':
-        self.next_button.description, self.next_button.icon = 'All nine steps done', 'check'
-        self.next_button.disabled = True
-    elif st == 'done':
-        nxt = self.steps[i + 1]
-        self.next_button.description, self.next_button.icon = f"Next: {self.titles[nxt]}", 'arrow-right'
-        self.next_button.disabled = busy
-    else:
-        self.next_button.description, self.next_button.icon = f"Run {self.titles[s]} with these settings", 'play'
-        self.next_button.disabled = busy or st == 'locked'
+        b.style.text_color = STATE_COLOURS[st]
+    self._notice()
+    self._next_label()
     try: self.show_code()
     except Exception as e:  # the step list above is right whatever happens to the code view
         self.step_code.value = f'<i style="color:#b00020">The code could not be written: {html.escape(str(e))}</i>'
 
-# %% ../../nbs/19_ui_wizard.ipynb #f1047b6a
-ACTIONS = dict(environment=('run_button',), source=('use_button',), labels=('label_button',), data=('build_button',),
-               learner=('create_button',), train=('train_button',), interpret=('run_button',), confused=('run_button',),
-               finetune=('find_button', 'tune_button'))
+# %% ../../nbs/19_ui_wizard.ipynb #b2bd5986
+@patch
+def _notice(self:Wizard):
+    "The line under the explanation: why the step on screen is failed, stale or locked, or what was cleared."
+    s = self.current
+    st, i, panel = self.state(s), self.steps.index(s), self.panels[s]
+    fix = panel.fallback() if st == 'failed' else None
+    self.fix_button.layout.display = None if fix else 'none'
+    if fix: self.fix_button.description, self.fix_button.icon = fix[0], 'undo'
+    if st == 'failed':
+        kept = " What it made before is kept, with the steps built on it." if self.course.done(s) else ''
+        return self._note(html.escape(f"✗ {self.titles[s]} failed: {self.course.failure(s)}.{kept}") + "<br>Change the "
+                          "settings below and run it again" + (", or go back to an earlier step." if i else "."), 'failed', raw=True)
+    if st == 'stale':
+        cause = self.course.cleared_by(s)
+        return self._note(f"↻ {self.titles[cause]} ran again, so this step's result was cleared: run it again." if
+                          self.steps.index(cause) < i else f"↻ The model changed ({self.titles[cause]}), so this step's result "
+                          "was cleared: run it again to look at the model you have now.", 'stale')
+    if st == 'locked':
+        return self._note(f"· Locked: do {', '.join(self.titles[n] for n in self.course.missing(s))} first.", 'locked')
+    later = [self.titles[x] for x in self.steps if self.state(x) == 'stale']
+    self._note(f"↻ Cleared, to be run again: {', '.join(later)}." if later else '', 'stale')
 
+@patch
+def _next_label(self:Wizard):
+    "What Next will do, in its own words, and whether it can now."
+    s = self.current
+    st, busy = self.state(s), self.busy()
+    self.back_button.disabled = self.steps.index(s) == 0
+    if st == 'done' and not self.panels[s].pending:
+        nxt = self._target(s)
+        if nxt is None: label, icon = f"All {_NUMBERS.get(len(self.steps), len(self.steps))} steps done", 'check'
+        else: label, icon = f"Next: {self.titles[nxt]}", 'arrow-right'
+        disabled = nxt is None or busy
+    else: label, icon, disabled = f"Run {self.titles[s]} with these settings", 'play', busy or st in ('locked', 'running')
+    moving = time.monotonic() - self._moved < self.debounce
+    self.next_button.description, self.next_button.icon, self.next_button.disabled = label, icon, disabled or moving
+
+# %% ../../nbs/19_ui_wizard.ipynb #f1047b6a
 @patch
 def show_step(self:Wizard, step:str):
     "Show `step`: its explanation, its panel and the Next button."
     if step not in self.panels: raise KeyError(step)
     if self.state(step) == 'locked':
-        need = ', '.join(self.titles[n] for n in self.needs[step] if n not in self.course.results)
         from vision_course.core import StepOrderError
-        raise StepOrderError(f"{self.titles[step]} is locked: do {need} first.")
-    self.current = step
-    t = TEACH[step]
-    self.teach.value = (f"<div style='max-width:60em;line-height:1.45;border-left:4px solid #0b5cad;padding:.1em .7em;"
-                        f"margin:.3em 0'><div style='color:#0b5cad;font-weight:bold'>About {html.escape(self.titles[step])}</div>"
-                        f"<div>{html.escape(t['what'])}</div><div><b>Why:</b> {html.escape(t['why'])}</div>"
-                        f"<div><b>What can go wrong:</b> {html.escape(t['wrong'])}</div></div>")
+        raise StepOrderError(f"{self.titles[step]} is locked: do {', '.join(self.titles[n] for n in self.course.missing(step))} first.")
+    self.current, panel = step, self.panels[step]
+    t = TEACH.get(step) or getattr(panel, 'teach', None) or dict(what='', why='', wrong='', names=())
+    self.teach.value = boxed(f"<div style='color:#0b5cad;font-weight:bold'>About {html.escape(self.titles[step])}</div>"
+                             f"<div>{html.escape(t['what'])}</div><div><b>Why:</b> {html.escape(t['why'])}</div>"
+                             f"<div><b>What can go wrong:</b> {html.escape(t['wrong'])}</div>", '#0b5cad')
     self.look.layout.display = None if t['names'] else 'none'
     self.look.selected_index, self.look.children[0].value = None, ''
-    panel = self.panels[step]
-    self.body.children = [panel, self.doctor] if step == 'labels' else [panel]
-    if step in ('interpret', 'confused'): panel.tabs.selected_index = 2 if step == 'confused' else 0
+    self.body.children = [panel]
+    panel.show(step)
     self.refresh()
 
 @patch
@@ -362,57 +353,36 @@ def _on_back(self:Wizard):
 
 @patch
 def _on_fix(self:Wizard):
-    if self.current == 'source' and self.state('source') == 'failed':
-        p = self.panels['source']
-        p.kind.value = 'sample'
-        self.failed.pop('source', None)
-        p.say("The bundled sample is chosen: press Run (or Next).")
-        self.refresh()
+    fix = self.panels[self.current].fallback() if self.state(self.current) == 'failed' else None
+    if fix: fix[1](); self.refresh()
 
 @patch
 def _on_next(self:Wizard):
-    "Run the step on screen if it is not done, else open the next one."
-    if self.next_button.disabled or self.running or self._auto is not None: return
-    s = self.current
+    "Run the step on screen if it is not done (or its settings changed), else open the next one."
+    if self.next_button.disabled or time.monotonic() - self._moved < self.debounce: return  # a double click's second half
+    s, panel = self.current, self.panels[self.current]
     st = self.state(s)
-    if st == 'done':
-        if s != 'finetune': self.show_step(self.steps[self.steps.index(s) + 1])
+    if st == 'done' and not panel.pending:
+        if (nxt := self._target(s)) is not None: self._move(nxt)
         return
-    if st == 'locked': return
-    worker = getattr(self.course, '_worker', None)
-    if worker is not None and worker.is_alive():  # a finder, a remedy, the doctor… (work that is not a step of its own)
+    if st == 'locked' or self.busy():
         from vision_course.core import CourseError
         raise CourseError("Another piece of work is still running (see its panel): wait for it to end, or press its Stop button.")
-    self.failed.pop(s, None)
-    self._auto = s
-    self._thread = threading.Thread(target=self._press_all, args=(s,), daemon=True)
-    self._thread.start()
+    self.course.stop.clear()
+    if not panel.run_step(s):
+        from vision_course.core import CourseError
+        raise CourseError(f"{self.titles[s]} cannot start now: {_text(panel.status.value) or 'see the panel below'}")
     self.refresh()
 
 @patch
-def _press_all(self:Wizard, step:str):
-    "Press the buttons that carry out `step`, one after the other, waiting for each panel's work."
-    try:
-        panel = self.panels[step]
-        self.course.stop.clear()
-        for b in (getattr(panel, a) for a in ACTIONS[step]):
-            if step in self.course.results and step != 'finetune': break
-            if b.disabled:
-                from vision_course.core import CourseError
-                raise CourseError(f"“{b.description}” cannot be pressed now: {_text(panel.status.value) or 'see the panel below'}")
-            panel.error = None
-            b._click_handlers(b)
-            if panel._thread is not None: panel._thread.join()
-            found = getattr(panel, 'found', None)
-            if panel.error is not None or self.course.stop.is_set() or isinstance(found, dict) and found.get('stopped'):
-                break  # a failure, or the learner pressed Stop: the next button waits for them
-    except Exception as e:
-        self.error = e
-        self._note(str(e), 'failed')
-    finally:
-        self._auto = None
-        self.refresh()
-        if self.error is not None and self.current == step: self._note(str(self.error), 'failed')
+def _move(self:Wizard, step:str):
+    "Open `step` by Next: Next is off for a moment, so that the second click of a double click does not run it."
+    self._moved = time.monotonic()
+    self.show_step(step)
+    if self.debounce:
+        timer = threading.Timer(self.debounce, lambda: self._guard(self.refresh))
+        timer.daemon = True
+        timer.start()
 
 def _text(h:str) -> str:
     "The text of a bit of HTML (a panel's status line)."
@@ -421,9 +391,7 @@ def _text(h:str) -> str:
 
 @patch
 def wait(self:Wizard, timeout:float|None=None):
-    "Wait for the step Next started (tests and notebooks)."
-    t = getattr(self, '_thread', None)
-    if t is not None: t.join(timeout)
+    "Wait for the work Next started (tests and notebooks)."
     for p in set(self.panels.values()):
         if p._thread is not None: p._thread.join(timeout)
 
@@ -450,7 +418,7 @@ def _pre(code:str) -> str:
 def show_code(self:Wizard):
     "Fill the step's code and the session's code from what the course has done."
     from vision_course.codegen import session_code, notebook_bytes
-    done = [s for s in self.steps if s in self.course.results]
+    done = [s for s in self.steps if self.course.done(s)]
     if not done:
         self.code.value, self.download.value, self.step_code.value = '<i>Nothing done yet.</i>', '', ''
         return
@@ -479,7 +447,7 @@ def show_code(self:Wizard):
 def save_notebook(self:Wizard) -> 'Path':
     "Write the session as a notebook into the course's run folder (a new name each time); show and return its path."
     from vision_course.codegen import write_notebook
-    if not any(s in self.course.results for s in self.steps):
+    if not any(self.course.done(s) for s in self.steps):
         from vision_course.core import StepOrderError
         raise StepOrderError("Nothing done yet: run a step first.")
     i = 1
@@ -493,8 +461,7 @@ def save_notebook(self:Wizard) -> 'Path':
 def make_cards(self:Wizard):
     "Add flashcards about this session to the learner's deck `my-runs` (in the background); say what was added."
     from vision_course.core import CourseError
-    worker = getattr(self.course, '_worker', None)
-    if self.running or self._auto is not None or worker is not None and worker.is_alive() or self.cards_button.disabled:
+    if self.busy() or self.cards_button.disabled:
         raise CourseError("Another piece of work is still running: make the cards when it has ended.")
     self.cards_button.disabled = True
     self.cards_out.value = '<i>Making the cards…</i>'

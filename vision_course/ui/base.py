@@ -21,7 +21,7 @@ class Panel(W.VBox):
     "A panel: parameters in, `result` out, a status line; errors shown in the panel and kept in `error`."
     def __init__(self, children=(), title:str='', intro:str=''):
         if not isinstance(getattr(self, 'status', None), W.HTML): self.status = W.HTML()  # a subclass may place it itself
-        self.error, self.result, self._thread = None, None, None
+        self.error, self.result, self._thread, self._working = None, None, None, False
         head = ([heading(html.escape(title), 3)] if title else []) + ([prose(intro)] if intro else [])
         children = list(children)
         super().__init__(head + children + ([] if self.status in children else [self.status]))
@@ -46,7 +46,7 @@ class Panel(W.VBox):
         return handler
 
     @property
-    def busy(self) -> bool: return self._thread is not None and self._thread.is_alive()
+    def busy(self) -> bool: return self._working
 
 # %% ../../nbs/09b_ui_base.ipynb #6bd2d939
 from fastcore.basics import patch
@@ -74,6 +74,10 @@ def start(self:Panel, work, done=None) -> bool:
                 if course is not None and getattr(course, '_worker', None) is threading.current_thread(): course._worker = None
             if done is not None: done(res)
         except Exception as e: self.fail(e)
+        finally:
+            self._working = False
+            if hasattr(course, 'events'): course.events.emit('work_done')  # views that wait for the panel look again
+    self._working = True
     self._thread = threading.Thread(target=run, daemon=True)
     if course is not None: course._worker = self._thread
     self._thread.start()
@@ -169,6 +173,7 @@ class StepPanel(Panel):
     def clear(self): self.result = None
     def show_result(self, step:str): pass
     def show(self, step:str): "Bring `step`'s part of the panel to the front (the wizard shows one step at a time)."
+    def fallback(self): "After a failure: `(label, action)`, a way out the wizard offers as a button, or None."
 
     def close(self):
         "Stop listening to the course, then close the widgets."

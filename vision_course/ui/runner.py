@@ -9,20 +9,17 @@ from __future__ import annotations
 import html, threading, time
 import ipywidgets as W
 from .base import Panel
+from .style import MARKS, TABLE_CSS
 
 # %% auto #0
 __all__ = ['NineStepRunner', 'runner']
 
 # %% ../../nbs/10_ui_runner.ipynb #03167c90
-_STYLE = '<style>.vc-table td,.vc-table th{padding:2px 10px;text-align:left}.vc-table{border-collapse:collapse}</style>'
-_MARK = dict(running='▶', done='✓', failed='✗', waiting='·')
-
 class NineStepRunner(Panel):
     "Run the nine steps on the sample with live progress, then show the results."
     def __init__(self, source:str='sample', epochs:int=4, size:int=32, finetune_epochs:int=2, num_it:int=40, workdir=None):
         self.source, self.finetune_epochs, self.num_it, self.workdir = source, finetune_epochs, num_it, workdir
         self.course, self._last = None, 0.0
-        self.states = {}
         intro = ("One click runs the whole workflow on the bundled handwritten digits: import, data source, labels, "
                  "data bunch, learner, train, interpret, most confused, fine-tune. It trains a real resnet on this "
                  "machine, so it takes a minute or two on a laptop CPU.")
@@ -41,14 +38,19 @@ class NineStepRunner(Panel):
         self.stop_button.on_click(self.guard(self._on_stop))
         self._draw_table()
 
+    @property
+    def states(self) -> dict:
+        "Each step's state in the course being run (`{}` before the first run)."
+        return self.course.states() if self.course is not None else {}
+
     def _draw_table(self):
         rows = []
         for step, title in _titles().items():
-            state = self.states.get(step, 'waiting')
+            state = self.states.get(step, 'locked')
             detail = html.escape(self._describe(step)) if state == 'done' else ''
-            secs = f"{self.course.seconds[step]:.1f} s" if state == 'done' and self.course else ''
-            rows.append(f"<tr><td>{_MARK[state]}</td><td>{title}</td><td>{secs}</td><td>{detail}</td></tr>")
-        self.table.value = _STYLE + '<table class="vc-table">' + ''.join(rows) + '</table>'
+            secs = f"{self.course.seconds[step]:.1f} s" if state == 'done' else ''
+            rows.append(f"<tr><td>{MARKS[state]}</td><td>{title}</td><td>{secs}</td><td>{detail}</td></tr>")
+        self.table.value = TABLE_CSS + '<table class="vc-table">' + ''.join(rows) + '</table>'
 
     def _describe(self, step):
         from vision_course.report import describe
@@ -76,16 +78,16 @@ def _on_stop(self:NineStepRunner, _=None):
 def run(self:NineStepRunner):
     "Start the nine steps in the background; False if they are already running."
     if self.busy: return False
-    self.states, self.results.children = {}, ()
+    self.course, self.results.children = None, ()
     self.run_button.disabled, self.stop_button.disabled = True, False
     self.status.value = '<i>Starting…</i>'
     return self.start(self._work, self._finish)
 
 @patch
 def _on_event(self:NineStepRunner, ev):
-    if ev.kind == 'step':
-        self.states[ev.step] = ev.status
-        if ev.status == 'running': self.status.value = f"<i>{_titles()[ev.step]}…</i>"
+    if ev.kind == 'state':
+        running = [s for s in ev.changed if ev.states[s] == 'running']
+        if running: self.status.value = f"<i>{_titles()[running[0]]}…</i>"
         self._draw_table()
     elif ev.kind == 'fit_start': self.progress.max, self.progress.value = ev.epochs * ev.batches, 0
     elif ev.kind in ('batch', 'lr'):
@@ -114,23 +116,23 @@ def _work(self:NineStepRunner):
 def _finish(self:NineStepRunner, course):
     self.result = course
     self._show_results()
-    self.say(f"Done. Validation accuracy {course['finetune']['final_accuracy']:.3f}.", 'ok')
+    self.say(f"Done. Validation accuracy {course.tuned['final_accuracy']:.3f}.", 'ok')
 
 @patch
 def _show_results(self:NineStepRunner):
     from vision_course.report import loss_figure, lr_figure, confusion_figure, top_losses_figure, png_bytes
-    r = self.course.results
-    ft = r['finetune']
+    c = self.course
+    ft = c.tuned
     def img(fig, width='100%'): return W.Image(value=png_bytes(fig), format='png', layout=W.Layout(max_width=width))
-    confused = r['confused'][:8]
+    confused = c.confusions[:8]
     rows = ''.join(f'<tr><td>{a}</td><td>{p}</td><td>{n}</td></tr>' for a, p, n in confused) or '<tr><td colspan=3>none</td></tr>'
     self.results.children = [
-        W.HTML('<h3>Training</h3>'), img(loss_figure([('stage 1', r['train']), ('stage 2', ft['history'])]), '700px'),
+        W.HTML('<h3>Training</h3>'), img(loss_figure([('stage 1', c.stage1), ('stage 2', ft['history'])]), '700px'),
         W.HTML(f"<h3>Fine-tuning</h3><p>{html.escape(ft['why'])}. Kept {ft['kept']}.</p>"), img(lr_figure(ft['lr_find'], ft['lo'], ft['hi']), '600px'),
         W.HTML('<h3>Confusion matrix and most confused</h3>'),
-        W.HBox([img(confusion_figure(r['interpret'].confusion, r['interpret'].classes), '420px'),
-                W.HTML(_STYLE + '<table class="vc-table"><tr><th>actual</th><th>predicted</th><th>times</th></tr>' + rows + '</table>')]),
-        W.HTML('<h3>Top losses</h3><p>The highest losses on the validation set (actual/predicted): confident mistakes first.</p>'), img(top_losses_figure(r['interpret'].top_losses), '700px')]
+        W.HBox([img(confusion_figure(c.interp.confusion, c.interp.classes), '420px'),
+                W.HTML(TABLE_CSS + '<table class="vc-table"><tr><th>actual</th><th>predicted</th><th>times</th></tr>' + rows + '</table>')]),
+        W.HTML('<h3>Top losses</h3><p>The highest losses on the validation set (actual/predicted): confident mistakes first.</p>'), img(top_losses_figure(c.interp.top_losses), '700px')]
 
 # %% ../../nbs/10_ui_runner.ipynb #114a3764
 def runner(**kwargs) -> NineStepRunner:

@@ -62,6 +62,13 @@ class SourcePanel(StepPanel):
         self._show_options()
 
     def actions(self): return [self.use_button]
+    def fallback(self): return ('Use the bundled sample instead', self._use_sample)
+
+    def _use_sample(self):
+        "The way out of a source that failed: the bundled sample, chosen and ready to use."
+        self.kind.value = 'sample'
+        self.course.clear_failure(self.step)
+        self.say("The bundled sample is chosen: press Run (or Next).")
     def refresh(self, idle:bool=False): self.use_button.disabled = self.busy and not idle
 
     @property
