@@ -36,11 +36,11 @@ class Panel(W.VBox):
         self.error = e
         self.say(str(e) if isinstance(e, CourseError) else f"Something went wrong: {type(e).__name__}: {e}", 'error')
 
-    def guard(self, fn):
-        "Wrap handler `fn` so that its errors land in the panel (and in `error`) instead of vanishing."
+    def guard(self, fn, fresh:bool=True):
+        "Wrap handler `fn` so that its errors land in the panel (and in `error`) instead of vanishing (`fresh`: forget the last)."
         @functools.wraps(fn)
         def handler(*args, **kwargs):
-            self.error = None
+            if fresh: self.error = None
             try: return fn(*args, **kwargs)
             except Exception as e: self.fail(e)
         return handler
@@ -148,7 +148,7 @@ class StepPanel(Panel):
         kids = list(children)
         at = kids.index(self.status) if self.status in kids else len(kids)
         super().__init__(kids[:at] + [self.pending_note] + kids[at:], title, intro)
-        self._subscriber = self.guard(self._on_course_event)
+        self._subscriber = self.guard(self._on_course_event, fresh=False)  # an event must not hide the panel's last error
         if course is not None: course.events.subscribe(self._subscriber)
 
     @property

@@ -43,7 +43,7 @@ class DoctorPanel(Panel):
                          "Reads every file once: what will be left out, converted or turned upright, duplicates, classes with "
                          "too few images, and what to do about each. Your files are never changed.")
         self.check_button.on_click(self.guard(self._on_check))
-        course.events.subscribe(self.guard(lambda ev: self.refresh() if ev.kind == 'state' else None))
+        course.events.subscribe(self.guard(lambda ev: self.refresh() if ev.kind == 'state' else None, fresh=False))
         self.refresh()
 
     def refresh(self):
