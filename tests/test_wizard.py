@@ -67,7 +67,10 @@ def test_wizard_next_from_sample_to_finetuned_then_stale(wizard_server):
         _slide_to(page, 'steps', 10)  # 100 finder steps down to 10
         _slide_to(page, 'Epochs', 1)  # 2 epochs down to 1
         _next(page, r'Run 9\. Fine-tune'); _wait_state(page, '✓ 9. Fine-tune', 300_000)
-        page.get_by_role('button', name='All nine steps done').wait_for()
+        # Next never says "all done" while a step is not: keeping stage 2 cleared step 7, and Next goes back to it
+        page.locator('button.vc-next').filter(has_text=re.compile(r'All nine steps done|Next: 7\. Interpret')).wait_for()
+        cleared = _steplist(page).get_by_role('button', name='↻ 7. Interpret').count() == 1
+        assert page.locator('button.vc-next').inner_text().strip() == ('Next: 7. Interpret' if cleared else 'All nine steps done')
         page.get_by_text(re.compile(r'fit_one_cycle\(1, slice\(')).first.wait_for(timeout=30_000)  # step 9's code
         # the whole session as code, and a link that downloads it as a notebook
         page.get_by_text('Your code: everything you did, as code').click()
@@ -83,7 +86,9 @@ def test_wizard_next_from_sample_to_finetuned_then_stale(wizard_server):
         # a stale step: step 4 again with another size; what was built on it is cleared, and the wizard says so
         _steplist(page).get_by_role('button', name='✓ 4. Data bunch').click()
         _dropdown(page, 'Image size').select_option('24')
-        assert 'Next: 5. Learner' in page.locator('button.vc-next').inner_text()  # done: Next moves on
+        # the settings on screen are not those step 4 ran with: Next offers to run it again, not to go on
+        page.locator('button.vc-next').filter(has_text='Run 4. Data bunch with these settings').wait_for(timeout=30_000)
+        page.get_by_text('The settings above are not applied yet').first.wait_for()
         page.get_by_role('button', name='Build the DataLoaders').click()  # the step's own button runs it again
         _wait_state(page, '↻ 5. Learner')
         _wait_state(page, '· 6. Train')
@@ -115,4 +120,50 @@ def test_wizard_bad_folder_fails_then_the_sample(wizard_server):
         _wait_state(page, '○ 2. Data source', 30_000)
         _next(page, r'Run 2\. Data source')
         _wait_state(page, '✓ 2. Data source', 60_000)
+        b.close()
+
+
+def test_wizard_double_click_quick_clicks_and_a_failed_rerun(wizard_server):
+    """What three sources of state once did to a learner, now one: a double click on Next moves once; a step built with
+    its own button, then Next and Run at once, runs (no false "still running"); back on step 3, a pattern that matches
+    nothing shows as not applied, its run fails, and the steps built on the old labels are kept."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = _open(b, wizard_server)
+        nxt = page.locator('button.vc-next')
+        _next(page, r'Run 1\. Import'); _wait_state(page, '✓ 1. Import')
+        page.wait_for_function("() => { const b = document.querySelector('button.vc-next');"
+                               " return b && !b.disabled && /Next: 2/.test(b.innerText) }", timeout=30_000)
+        nxt.dblclick()  # a double click on "Next: 2. Data source"
+        page.get_by_text('About 2. Data source').wait_for()
+        page.wait_for_timeout(2000)
+        assert _steplist(page).get_by_role('button', name='○ 2. Data source').count() == 1, 'the second click ran step 2'
+        assert 'Run 2. Data source' in nxt.inner_text()
+        _next(page, r'Run 2\. Data source'); _wait_state(page, '✓ 2. Data source')
+        _next(page, r'Next: 3\. Labels'); _next(page, r'Run 3\. Labels'); _wait_state(page, '✓ 3. Labels')
+        _next(page, r'Next: 4\. Data bunch')
+        _dropdown(page, 'Image size').select_option('16')
+        page.get_by_role('button', name='Build the DataLoaders').click()  # the step's own button, then Next and Run at once
+        _next(page, r'Next: 5\. Learner', 120_000)
+        _next(page, r'Run 5\. Learner')
+        page.wait_for_timeout(300)
+        assert 'Another piece of work is still running' not in page.inner_text('body')
+        _wait_state(page, '✓ 5. Learner', 120_000)
+        # back on step 3: a pattern that matches nothing
+        _steplist(page).get_by_role('button', name='✓ 3. Labels').click()
+        page.get_by_role('button', name='Regex on the path').click()
+        box = page.get_by_placeholder('/([^/]+)_\\d+.jpg$')
+        box.fill('/nomatch_(\\d+)\\.png$'); box.press('Tab')
+        page.get_by_text('0 of 1,797 files labelled').wait_for(timeout=30_000)
+        page.get_by_text('The settings above are not applied yet').first.wait_for()
+        nxt.filter(has_text='Run 3. Labels with these settings').wait_for()
+        _shot(page, 'wizard-pending.png')
+        page.get_by_role('button', name='Label the images').click()
+        _wait_state(page, '✗ 3. Labels', 60_000)
+        page.get_by_text('3. Labels failed').wait_for(timeout=30_000)
+        for kept in ('✓ 4. Data bunch', '✓ 5. Learner'): _wait_state(page, kept, 10_000)  # nothing built on the old labels is lost
+        body = page.inner_text('body')
+        assert 'keeps the labels from before' in body and 'What it made before is kept' in body, body[-2000:]
+        _shot(page, 'wizard-failed-rerun.png')
         b.close()

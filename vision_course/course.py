@@ -64,13 +64,14 @@ class Course:
     def state(self, step:str) -> str:
         "The state of `step`: one of `STATES`."
         if step in self._running: return 'running'
-        if self.missing(step): return 'locked'
+        if self.missing(step) or self.waiting_for(step): return 'locked'
         if step in self._failed: return 'failed'
         if step in self.results: return 'done'
         return 'stale' if step in self._stale else 'ready'
 
     def states(self) -> dict: return {s: self.state(s) for s in STEPS}
     def missing(self, step:str) -> list[str]: return [n for n in NEEDS[step] if n not in self.results]
+    def waiting_for(self, step:str) -> list[str]: return [n for n in NEEDS[step] if n in self._running]
     def failure(self, step:str) -> str|None: return self._failed.get(step)
     def cleared_by(self, step:str) -> str|None: return self._stale.get(step)
     @property

@@ -41,7 +41,7 @@ def compile_pattern(pat) -> re.Pattern:
     "Compile `pat`, with a readable `DataError` if it is not a valid regex or has no group."
     try: rx = re.compile(pat) if isinstance(pat, str) else pat
     except re.error as e: raise DataError(f"The pattern '{pat}' is not a valid regular expression: {e}.") from None
-    if rx.groups < 1: raise DataError(f"The pattern '{rx.pattern}' has no group: put the label's part in parentheses, e.g. /([^/]+)_\d+.png$")
+    if rx.groups < 1: raise DataError(f"The pattern '{rx.pattern}' has no group: put the label's part in parentheses, e.g. /([^/]+)_\\d+.png$")
     return rx
 
 def regex_label(rx:re.Pattern, path) -> str | None:

@@ -300,7 +300,7 @@ def _notice(self:Wizard):
     if fix: self.fix_button.description, self.fix_button.icon = fix[0], 'undo'
     if st == 'failed':
         kept = " What it made before is kept, with the steps built on it." if self.course.done(s) else ''
-        return self._note(html.escape(f"✗ {self.titles[s]} failed: {self.course.failure(s)}.{kept}") + "<br>Change the "
+        return self._note(html.escape(f"✗ {self.titles[s]} failed: {self.course.failure(s).rstrip('.')}.{kept}") + "<br>Change the "
                           "settings below and run it again" + (", or go back to an earlier step." if i else "."), 'failed', raw=True)
     if st == 'stale':
         cause = self.course.cleared_by(s)

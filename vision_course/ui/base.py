@@ -225,10 +225,11 @@ def work(self:StepPanel, fn, done=None, step:str|None=None, live=(), stoppable:b
                     raise
                 if done is not None: done(res)
                 self._seen.update({s: self.course.results.get(s) for s in self.steps})
+                if self.course._worker is threading.current_thread(): self.course._worker = None  # free before "done" is said
         finally:
             self._live = ()
             self.refresh(idle=True)
-            self.check_pending()
+            self.check_pending(idle=True)
     return self.start(job)
 
 @patch
@@ -245,13 +246,13 @@ def applied(self:StepPanel, settings:dict, used:dict) -> bool:
     return all(used.get(k) == v for k, v in settings.items())
 
 @patch
-def check_pending(self:StepPanel):
-    "Set `pending` and its note: does the step's result still match the settings on screen?"
+def check_pending(self:StepPanel, idle:bool=False):
+    "Set `pending` and its note: does the step's result still match the settings on screen? (`idle`: the work is ending)"
     from vision_course.core import CourseError
     used = self.course.params.get(self.step) if self.course.done(self.step) else None
     try: same = used is None or self.applied(self.settings(), used)
     except CourseError: same = False  # settings that cannot be used yet (a half-typed pattern) are not the ones used
-    self.pending = not same and not self.busy
+    self.pending = not same and (idle or not self.busy)
     names = ', '.join(f'“{b.description}”' for b in self.actions()[:1])
     self.pending_note.value = tone(f"The settings above are not applied yet: what you see below was made with the "
                                    f"earlier ones. Press {names or 'the step button'} to apply them.", 'warn') if self.pending else ''

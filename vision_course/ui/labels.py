@@ -324,12 +324,12 @@ def refresh(self:LabelPanel, idle:bool=False):
     "Match the course: wait while there is no source, re-read a new one, enable the button, say what the labels are."
     state = self.state()
     self.label_button.disabled = state in ('locked', 'running') or self.busy and not idle
-    if state == 'locked' or self.course.state('source') == 'running':
+    if state == 'locked':
         self.source, self.preview.value, self.last_preview = None, '', None
-        return self.say("Waiting for the data source…" if self.course.state('source') == 'running' else
+        return self.say("Waiting for the data source…" if self.course.waiting_for(self.step) else
                         "Choose a data source first (step 2).", 'warn')
     if self.course.found is not self.source: self._read_source()
-    if state == 'failed' and self.course.labelled is not None and not self.busy:
+    if state == 'failed' and self.course.labelled is not None and (idle or not self.busy):
         self.summary.value = (f"<div style='color:{TONES['warn']}'>The last labelling failed (see above), so the course keeps "
                               f"the labels from before, and the steps built on them:</div>" + summary_html(self.course.labelled))
 

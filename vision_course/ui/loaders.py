@@ -122,9 +122,9 @@ _WAIT = "Label the images first (step 3)."
 def refresh(self:LoadersPanel, idle:bool=False):
     "Match the course: ready when labels exist; the defaults chosen when new labels arrive."
     lab, state = self.course.labelled, self.state()
+    if lab is not None and lab is not self._for: self._defaults(lab)  # before the button opens: a quick click gets them
     self.build_button.disabled = state in ('locked', 'running') or self.busy and not idle
-    if lab is None: return self.say(_WAIT)
-    if lab is not self._for: self._defaults(lab)
+    if lab is None: self.say(_WAIT)
 
 @patch
 def _defaults(self:LoadersPanel, lab):
@@ -162,7 +162,7 @@ def settings(self:LoadersPanel) -> dict:
 
 @patch
 def _start(self:LoadersPanel, step:str):
-    if self.busy: return False
+    if self.build_button.disabled or self.busy: return False  # a click on a disabled button (a crafted message) does nothing
     if self.course.labelled is None:
         from vision_course.core import StepOrderError
         raise StepOrderError(_WAIT)
