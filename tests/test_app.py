@@ -134,6 +134,8 @@ def test_train_app_live_plot_and_stop(train_server):
         # 4 epochs up to the slider's 30: still training when Stop is pressed (glyphnet's head alone, from batches in memory,
         # does 10 epochs of the sample in seconds)
         _slide_to(page, 'Epochs', 30)
+        # the lesson's recipe, slower than the fast stage 1, so that the run is still going when Stop is pressed
+        page.get_by_role('button', name="The lesson's exact recipe").click()
         page.get_by_role('button', name=re.compile(r'^\W*Train$')).click()
         # the live plot is an Image widget, shown at its first drawing; each redraw gives its <img> a new source
         plot = page.locator('img.vc-live-plot')

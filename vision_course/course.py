@@ -59,6 +59,7 @@ class Course:
         self._lock = threading.RLock()
 
     def done(self, step:str) -> bool: return step in self.results
+    def result(self, step:str): return self.results.get(step)
     def __getitem__(self, step:str): return self.results[step]
 
     def state(self, step:str) -> str:

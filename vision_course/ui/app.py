@@ -396,6 +396,13 @@ def wait(self:Wizard, timeout:float|None=None):
         if p._thread is not None: p._thread.join(timeout)
 
 @patch
+def close(self:Wizard):
+    "Stop listening to the course, and close the panels and the widgets."
+    self.course.events.unsubscribe(self._on_event)
+    for p in set(self.panels.values()): p.close()
+    super(Wizard, self).close()
+
+@patch
 def _on_look(self:Wizard):
     if self.look.selected_index is None or self.look.children[0].value: return
     box, step = self.look.children[0], self.current
@@ -486,7 +493,6 @@ def make_cards(self:Wizard):
     self._cards_thread.start()
     return self._cards_thread
 
-# %% ../../nbs/19_ui_wizard.ipynb #e199352e
 def wizard(**kwargs) -> Wizard:
     "The nine-step wizard (`mode='app'` in Voila: folder paths limited to the allowed roots, app wording)."
     return Wizard(**kwargs)

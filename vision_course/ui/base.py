@@ -148,7 +148,7 @@ class StepPanel(Panel):
         kids = list(children)
         at = kids.index(self.status) if self.status in kids else len(kids)
         super().__init__(kids[:at] + [self.pending_note] + kids[at:], title, intro)
-        self._subscriber = self.guard(self._on_course_event, fresh=False)  # an event must not hide the panel's last error
+        self._subscriber = self.guard(lambda ev: self._on_course_event(ev), fresh=False)  # an event must not hide the last error
         if course is not None: course.events.subscribe(self._subscriber)
 
     @property
@@ -185,7 +185,7 @@ class StepPanel(Panel):
 def _on_course_event(self:StepPanel, ev):
     if ev.kind == 'state':
         for s in self.steps:
-            res = self.course.results.get(s)
+            res = self.course.result(s)
             if self._seen.get(s, res) is not res and not (self.busy and ev.states.get(s) == 'running'):
                 if res is None: self.clear()
                 elif not self.busy: self.show_result(s)  # made by another view of this course
@@ -204,40 +204,6 @@ def run_step(self:StepPanel, step:str|None=None) -> bool:
         from vision_course.core import StepOrderError
         if not isinstance(e, StepOrderError): self.course.fail(step, e)  # refused input is this step's failure
         raise
-
-# %% ../../nbs/09b_ui_base.ipynb #7a1c0004
-@patch
-def work(self:StepPanel, fn, done=None, step:str|None=None, live=(), stoppable:bool=False) -> bool:
-    """Run `fn()` in the background, then `done(result)`: action buttons off meanwhile, Stop on if `stoppable`,
-    training and finder events to the views in `live`; `step` is marked running (and failed if `fn` fails)."""
-    if self.busy: return False
-    self.check_free()
-    for b in self.actions(): b.disabled = True
-    stop = getattr(self, 'stop_button', None)
-    if stop is not None: stop.disabled = not stoppable
-    self._live = tuple(live)
-    def job():
-        try:
-            with self.course.running(step) if step else nullcontext():
-                try: res = fn()
-                except Exception as e:
-                    if step: self.course._failed[step] = str(e) or type(e).__name__  # shown when it stops running
-                    raise
-                if done is not None: done(res)
-                self._seen.update({s: self.course.results.get(s) for s in self.steps})
-                if self.course._worker is threading.current_thread(): self.course._worker = None  # free before "done" is said
-        finally:
-            self._live = ()
-            self.refresh(idle=True)
-            self.check_pending(idle=True)
-    return self.start(job)
-
-@patch
-def _on_stop(self:StepPanel, _=None):
-    if not self.busy or self.stop_button.disabled: return
-    self.course.stop.set()
-    self.stop_button.disabled = True
-    self.say("Stopping after the batch in progress…", 'warn')
 
 # %% ../../nbs/09b_ui_base.ipynb #7a1c0005
 @patch
@@ -261,3 +227,37 @@ def check_pending(self:StepPanel, idle:bool=False):
 def watch(self:StepPanel, *widgets):
     "Check `pending` again whenever one of `widgets` changes."
     for w in widgets: w.observe(self.guard(lambda ch: self.check_pending()), 'value')
+
+# %% ../../nbs/09b_ui_base.ipynb #7a1c0004
+@patch
+def work(self:StepPanel, fn, done=None, step:str|None=None, live=(), stoppable:bool=False) -> bool:
+    """Run `fn()` in the background, then `done(result)`: action buttons off meanwhile, Stop on if `stoppable`,
+    training and finder events to the views in `live`; `step` is marked running (and failed if `fn` fails)."""
+    if self.busy: return False
+    self.check_free()
+    for b in self.actions(): b.disabled = True
+    stop = getattr(self, 'stop_button', None)
+    if stop is not None: stop.disabled = not stoppable
+    self._live = tuple(live)
+    def job():
+        try:
+            with self.course.running(step) if step else nullcontext():
+                try: res = fn()
+                except Exception as e:
+                    if step: self.course._failed[step] = str(e) or type(e).__name__  # shown when it stops running
+                    raise
+                if done is not None: done(res)
+                self._seen.update({s: self.course.result(s) for s in self.steps})
+                if self.course._worker is threading.current_thread(): self.course._worker = None  # free before "done" is said
+        finally:
+            self._live = ()
+            self.refresh(idle=True)
+            self.check_pending(idle=True)
+    return self.start(job)
+
+@patch
+def _on_stop(self:StepPanel, _=None):
+    if not self.busy or self.stop_button.disabled: return
+    self.course.stop.set()
+    self.stop_button.disabled = True
+    self.say("Stopping after the batch in progress…", 'warn')

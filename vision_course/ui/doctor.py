@@ -34,7 +34,7 @@ __all__ = ['findings_html', 'DoctorPanel']
 # %% ../../nbs/11b_ui_doctor.ipynb #d0c70005
 class DoctorPanel(Panel):
     "Run the dataset doctor on the course's source with the labels of `step`, and show the findings."
-    def __init__(self, course, step:str='labels'):
+    def __init__(self, course, step:str):
         self.course, self.step, self._for = course, step, None
         self.check_button = W.Button(description='Check the images', icon='stethoscope', disabled=True, layout=W.Layout(width='16em'))
         self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width='40%', visibility='hidden'))
@@ -48,14 +48,14 @@ class DoctorPanel(Panel):
 
     def refresh(self):
         "Ready once the images are labelled; the findings forgotten when the labels change."
-        lab = self.course.results.get(self.step)
+        lab = self.course.result(self.step)
         self.check_button.disabled = lab is None or self.course.state(self.step) == 'running' or self.busy
         if lab is not self._for: self.findings.value, self.result, self._for = '', None, lab
 
     def _on_check(self, _=None):
         if self.check_button.disabled or self.busy: return
         from vision_course.core import Events, StepOrderError
-        if self.course.results.get(self.step) is None: raise StepOrderError("Label the images first (step 3).")
+        if self.course.result(self.step) is None: raise StepOrderError("Label the images first (step 3).")
         params = dict(self.course.params[self.step])
         strategy, root = params.pop('strategy'), self.course.found.path
         events = Events()

@@ -445,7 +445,6 @@ def _demonstrated(self:FinetunePanel, d:dict):
     self.say(f"Demonstration done: {a} {d['before']['accuracy']:.3f} → {d['after']['accuracy']:.3f} "
              f"with everything at {d['lr']:.0e}.", 'warn' if d['worse'] else 'ok')
 
-# %% ../../nbs/17_ui_finetune.ipynb #86ff4c30
 def finetune_steps(course=None, mode:str='notebook', **kwargs):
     "Steps 2–6 and 9 over one course: the data steps, the learner, training, then fine-tuning."
     from vision_course.ui.train import train_steps

@@ -553,7 +553,6 @@ def _exported(self:InterpretPanel, ex:dict):
                              f"padding:6px'>{html.escape(ex['code'])}</pre>" + rows_html(ex['rows']))
     self.say(f"Exported to {ex['path']} and checked.", 'ok' if ok else 'error')
 
-# %% ../../nbs/18_ui_interpret.ipynb #2dd1f765
 def interpret_steps(course=None, mode:str='notebook', **kwargs):
     "Steps 2–6, then 7–8 over one course: the data steps, the learner, training, then interpretation."
     from vision_course.ui.train import train_steps

@@ -537,7 +537,6 @@ def show_result(self:LabelPanel, step:str): self._show_result(self.course.labell
 def clear(self:LabelPanel):
     self.result, self.summary.value = None, ''
 
-# %% ../../nbs/12_ui_labels.ipynb #ed9836f5
 def label_panel(**kwargs) -> LabelPanel:
     "The labels panel (see `LabelPanel`)."
     return LabelPanel(**kwargs)

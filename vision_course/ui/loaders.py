@@ -113,9 +113,44 @@ class LoadersPanel(StepPanel):
 
     def actions(self): return [self.build_button]
 
-# %% ../../nbs/13_ui_loaders.ipynb #7a270392
+# %% ../../nbs/13_ui_loaders.ipynb #aac7cea1
 from fastcore.basics import patch
 
+_AUGMENT = dict(off='off', light='light', default="the lesson's", strong='strong')  # the words of the toggle
+def _fmt(v): return '(' + ', '.join(f'{x:.3f}' for x in v) + ')'
+
+@patch
+def _show(self:LoadersPanel, data, figs):
+    from vision_course.data import memory_mb
+    e = html.escape
+    warn = ''.join(f'<li style="color:#9a6700">{e(w)}</li>' for w in data.warnings)
+    stats = figs['stats']
+    vocab = ', '.join(f'{i}&nbsp;→&nbsp;<b>{e(str(c))}</b>' for i, c in enumerate(data.classes))
+    self.info.value = (
+        f"<p><b>{data.n_train:,}</b> training and <b>{data.n_valid:,}</b> validation images, batches of <b>{data.bs}</b>, "
+        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {_AUGMENT.get(data.augment, data.augment)}. "
+        + (f"The images were prepared once and stay in memory ({memory_mb(data.n_train + data.n_valid, data.size):.0f} MB), "
+           "so the epochs do not open the files again." if data.memory else
+           "The images are read from the files in every epoch (prepared, they would not fit the memory budget).") + "</p>"
+        + (f'<ul style="margin:0">{warn}</ul>' if warn else '')
+        + f"<p><b>Vocabulary</b> (the model's output number → class): {vocab}</p>"
+        f"<p><b>Normalisation.</b> This batch, per channel: mean {_fmt(stats['mean'])}, std {_fmt(stats['std'])}. "
+        f"Starting from ImageNet weights, fastai normalises with ImageNet's mean {_fmt(IMAGENET['mean'])} and std "
+        f"{_fmt(IMAGENET['std'])}; from scratch, the pixels go in as they are.</p>")
+    self.batch_img.value, self.balance_img.value = figs['batch'], figs['balance']
+    kids = [W.HTML('<b>A training batch, as the model sees it</b> (<code>show_batch</code>)'), self.batch_img,
+            W.HTML('<b>Images per class</b>'), self.balance_img]
+    if figs['augment']:
+        self.aug_img.value = figs['augment']
+        kids += [W.HTML('<b>Augmentation: the same images resized, then augmented three times</b>'), self.aug_img]
+    self.figures.children = kids
+    self.say(f"DataLoaders ready in {self.course.seconds.get(self.step, 0):.1f} s.", 'ok')
+
+def loaders_panel(**kwargs) -> LoadersPanel:
+    "Step 4's panel (pass `course=` to share a course with the other steps)."
+    return LoadersPanel(**kwargs)
+
+# %% ../../nbs/13_ui_loaders.ipynb #7a270392
 _WAIT = "Label the images first (step 3)."
 
 @patch
@@ -183,38 +218,3 @@ def _figures(self:LoadersPanel, data) -> dict:
     from vision_course.report import png_bytes
     return dict(batch=png_bytes(batch_figure(data)), augment=png_bytes(augment_figure(data)) if data.augment != 'off' else None,
                 balance=png_bytes(balance_figure(split_counts(data))), stats=batch_stats(data))
-
-# %% ../../nbs/13_ui_loaders.ipynb #aac7cea1
-_AUGMENT = dict(off='off', light='light', default="the lesson's", strong='strong')  # the words of the toggle
-def _fmt(v): return '(' + ', '.join(f'{x:.3f}' for x in v) + ')'
-
-@patch
-def _show(self:LoadersPanel, data, figs):
-    from vision_course.data import memory_mb
-    e = html.escape
-    warn = ''.join(f'<li style="color:#9a6700">{e(w)}</li>' for w in data.warnings)
-    stats = figs['stats']
-    vocab = ', '.join(f'{i}&nbsp;→&nbsp;<b>{e(str(c))}</b>' for i, c in enumerate(data.classes))
-    self.info.value = (
-        f"<p><b>{data.n_train:,}</b> training and <b>{data.n_valid:,}</b> validation images, batches of <b>{data.bs}</b>, "
-        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {_AUGMENT.get(data.augment, data.augment)}. "
-        + (f"The images were prepared once and stay in memory ({memory_mb(data.n_train + data.n_valid, data.size):.0f} MB), "
-           "so the epochs do not open the files again." if data.memory else
-           "The images are read from the files in every epoch (prepared, they would not fit the memory budget).") + "</p>"
-        + (f'<ul style="margin:0">{warn}</ul>' if warn else '')
-        + f"<p><b>Vocabulary</b> (the model's output number → class): {vocab}</p>"
-        f"<p><b>Normalisation.</b> This batch, per channel: mean {_fmt(stats['mean'])}, std {_fmt(stats['std'])}. "
-        f"Starting from ImageNet weights, fastai normalises with ImageNet's mean {_fmt(IMAGENET['mean'])} and std "
-        f"{_fmt(IMAGENET['std'])}; from scratch, the pixels go in as they are.</p>")
-    self.batch_img.value, self.balance_img.value = figs['batch'], figs['balance']
-    kids = [W.HTML('<b>A training batch, as the model sees it</b> (<code>show_batch</code>)'), self.batch_img,
-            W.HTML('<b>Images per class</b>'), self.balance_img]
-    if figs['augment']:
-        self.aug_img.value = figs['augment']
-        kids += [W.HTML('<b>Augmentation: the same images resized, then augmented three times</b>'), self.aug_img]
-    self.figures.children = kids
-    self.say(f"DataLoaders ready in {self.course.seconds.get(self.step, 0):.1f} s.", 'ok')
-
-def loaders_panel(**kwargs) -> LoadersPanel:
-    "Step 4's panel (pass `course=` to share a course with the other steps)."
-    return LoadersPanel(**kwargs)

@@ -14,6 +14,11 @@ from .style import MARKS, TABLE_CSS
 # %% auto #0
 __all__ = ['NineStepRunner', 'runner']
 
+# %% ../../nbs/10_ui_runner.ipynb #4deba467
+def _titles():
+    from vision_course.course import TITLES
+    return TITLES
+
 # %% ../../nbs/10_ui_runner.ipynb #03167c90
 class NineStepRunner(Panel):
     "Run the nine steps on the sample with live progress, then show the results."
@@ -34,8 +39,8 @@ class NineStepRunner(Panel):
         super().__init__([W.HBox([self.epochs, self.size]), W.HBox([self.run_button, self.stop_button]),
                           self.progress, self.status, self.table, self.results],
                          'vision-course: the nine steps of lessons 1 and 2', intro)
-        self.run_button.on_click(self.guard(self._on_run))
-        self.stop_button.on_click(self.guard(self._on_stop))
+        self.run_button.on_click(self.guard(lambda _: self._on_run()))
+        self.stop_button.on_click(self.guard(lambda _: self._on_stop()))
         self._draw_table()
 
     @property
@@ -55,11 +60,6 @@ class NineStepRunner(Panel):
     def _describe(self, step):
         from vision_course.report import describe
         return describe(self.course, step)
-
-# %% ../../nbs/10_ui_runner.ipynb #4deba467
-def _titles():
-    from vision_course.course import TITLES
-    return TITLES
 
 # %% ../../nbs/10_ui_runner.ipynb #054cc354
 from fastcore.basics import patch
@@ -134,7 +134,6 @@ def _show_results(self:NineStepRunner):
                 W.HTML(TABLE_CSS + '<table class="vc-table"><tr><th>actual</th><th>predicted</th><th>times</th></tr>' + rows + '</table>')]),
         W.HTML('<h3>Top losses</h3><p>The highest losses on the validation set (actual/predicted): confident mistakes first.</p>'), img(top_losses_figure(c.interp.top_losses), '700px')]
 
-# %% ../../nbs/10_ui_runner.ipynb #114a3764
 def runner(**kwargs) -> NineStepRunner:
     "The nine-step panel (see `NineStepRunner`)."
     return NineStepRunner(**kwargs)

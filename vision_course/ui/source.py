@@ -192,6 +192,8 @@ def clear(self:SourcePanel):
     self.results.children = ()
 
 # %% ../../nbs/11_ui_source.ipynb #55fbb5a4
+_MODES = {'L': 'greyscale', 'RGB': 'colour', 'RGBA': 'colour with transparency', 'P': 'palette colour', '1': 'black and white',
+          'LA': 'greyscale with transparency', 'CMYK': 'print colour', 'I;16': '16-bit greyscale', 'I': '32-bit greyscale'}  # Pillow's modes
 _TABLE = '<style>.vc-src td{padding:1px 10px 1px 0;vertical-align:top}</style><table class="vc-src">{}</table>'
 
 def _describe_summary(s:dict, unpacked=None) -> str:
@@ -203,7 +205,7 @@ def _describe_summary(s:dict, unpacked=None) -> str:
             ('Formats', ', '.join(f"{e(k)} {v}" for k, v in s['formats'].items())),
             ('Sizes', f"{span(s['width'], 'width')}, {span(s['height'], 'height')} pixels, from {s['sampled']} "
                       f"image headers" if s['width'] else 'no readable image among those sampled'),
-            ('Colours', ', '.join(f"{e(k)} {v}" for k, v in s['modes'].items()))]
+            ('Colours', ', '.join(f"{_MODES.get(k, k)} ({e(k)}) {v}" for k, v in s['modes'].items()))]
     if s['problems']:
         rows.append(('Unreadable', f"{len(s['problems'])} of the {s['sampled']} sampled, e.g. " +
                      '; '.join(f"{e(Path(p).name)}: {e(w)}" for p, w in s['problems'][:3]) + ' (left out when labelling)'))
@@ -226,7 +228,6 @@ def _show_results(self:SourcePanel, unpacked=None):
                             for t in s['thumbnails']]
     self.results.children = [self.details, W.HBox([self.plot]), W.HTML('<b>A few images, from different folders</b>'), self.thumbs]
 
-# %% ../../nbs/11_ui_source.ipynb #3c9f84bf
 def source_panel(**kwargs) -> SourcePanel:
     "The step 2 panel (see `SourcePanel`)."
     return SourcePanel(**kwargs)

@@ -40,60 +40,75 @@ def box_bars(boxes:dict, width:int=260) -> str:
 class StudyPanel(Panel):
     "Flashcards: choose deck, topic and step, then show, grade and see the summary; export; cards from a course's run."
     def __init__(self, course=None, progress=None, clock=None):
-        from vision_course.cards import deck_names, TOPICS, STEPS, STEP_TITLES, Progress, utcnow
+        from vision_course.cards import Progress, utcnow
         self.course, self.clock = course, clock or utcnow
         self.progress = progress if progress is not None else Progress()
         self.session, self._decks, self.status = None, {}, W.HTML()
-        self.deck = W.Dropdown(description='Deck', options=[('all decks', _ANY)] + [(n, n) for n in deck_names()], value=_ANY,
-                               layout=W.Layout(width='20em'))
-        self.topic = W.Dropdown(description='Topic', options=[('any', _ANY)] + [(t, t) for t in TOPICS], value=_ANY,
-                                layout=W.Layout(width='16em'))
-        self.step = W.Dropdown(description='Step', options=[('any', _ANY)] + [(STEP_TITLES[s], s) for s in STEPS], value=_ANY,
-                               layout=W.Layout(width='18em'))
-        self.new_limit = W.BoundedIntText(20, min=0, max=500, description='New cards', layout=W.Layout(width='10em'))
-        self.start_button = W.Button(description='Start', button_style='primary', icon='play', tooltip='Deal the cards that are due')
-        self.chosen = W.HTML()
-        self.count = W.IntProgress(0, 0, 1, description='', layout=W.Layout(width='20em', visibility='hidden'))
-        self.front, self.back = W.HTML(), W.HTML()
-        self.where = W.HTML()
-        self.flip_button = W.Button(description='Show the answer', icon='eye', disabled=True, tooltip='key: Space')
-        self.grade_buttons = {g: W.Button(description=g.capitalize(), button_style=_GRADE_STYLE[g], disabled=True,
-                                          tooltip=f'key {i + 1}', layout=W.Layout(width='auto'))
-                              for i, g in enumerate(('again', 'hard', 'good', 'easy'))}
-        self.key_box = W.Text(placeholder=KEYS_HELP, description='Keys', continuous_update=True, layout=W.Layout(width='42em'))
-        self.summary = W.HTML()
-        self.boxes = W.HTML()
-        self.export_fmt = W.Dropdown(description='Format', options=[('Anki (tab-separated .txt)', 'tsv'), ('CSV', 'csv')], value='tsv')
-        self.export_button = W.Button(description='Export the chosen cards', icon='download')
-        self.export_out = W.HTML()
-        self.run_button = W.Button(description='Add cards from this session', icon='plus', disabled=course is None,
-                                   tooltip='Cards about your own run: mix-ups, your slice, the curve doctor', layout=W.Layout(width='auto'))
-        self.run_out = W.HTML()
-        self.start_button.on_click(self.guard(self._on_start))
-        self.flip_button.on_click(self.guard(self._on_flip))
-        for g, b in self.grade_buttons.items(): b.on_click(self.guard(lambda _, g=g: self._on_grade(g)))
-        self.key_box.observe(self.guard(self._on_key), 'value')
-        for w in (self.deck, self.topic, self.step): w.observe(self.guard(self._on_choice), 'value')
-        self.export_button.on_click(self.guard(self._on_export))
-        self.run_button.on_click(self.guard(self._on_run_cards))
-        card = W.VBox([self.front, self.back], layout=W.Layout(margin='.4em 0'))
-        extras = W.Accordion([W.VBox([W.HBox([self.export_fmt, self.export_button]), self.export_out]),
-                              W.VBox([W.HTML("<p>Cards about what happened in your session: the classes your model mixed up, "
-                                             "the slice you fine-tuned with and why, what the curve doctor said.</p>"),
-                                      self.run_button, self.run_out])])
-        extras.set_title(0, 'Export for Anki'); extras.set_title(1, 'Cards from your run'); extras.selected_index = None
-        super().__init__([W.HBox([self.deck, self.topic, self.step]), W.HBox([self.new_limit, self.start_button, self.chosen]),
-                          self.status, self.count, self.where, card,
-                          W.HBox([self.flip_button] + list(self.grade_buttons.values())), self.key_box, self.summary, self.boxes, extras],
-                         'Flashcards', "Revise the lessons: say the answer to yourself, show it, then say how well you knew it. "
-                         "Cards you know come back after days, then weeks; cards you forgot come back in ten minutes.")
+        parts = self._chooser() + [self.status] + self._card_view() + [self._extras()]
+        super().__init__(parts, 'Flashcards', "Revise the lessons: say the answer to yourself, show it, then say how well you "
+                         "knew it. Cards you know come back after days, then weeks; cards you forgot come back in ten minutes.")
         self.add_class('vc-study')
+        self._wire()
         self.guard(self._on_choice)()
         if self.progress.problem: self.say(self.progress.problem, 'warn')
 
-# %% ../../nbs/20_ui_study.ipynb #fc14f669
+# %% ../../nbs/20_ui_study.ipynb #58519145
 from fastcore.basics import patch
 
+@patch
+def _chooser(self:StudyPanel) -> list:
+    "Deck, topic and step to revise, how many new cards, and Start."
+    from vision_course.cards import deck_names, TOPICS, STEPS, STEP_TITLES
+    self.deck = W.Dropdown(description='Deck', options=[('all decks', _ANY)] + [(n, n) for n in deck_names()], value=_ANY,
+                           layout=W.Layout(width='20em'))
+    self.topic = W.Dropdown(description='Topic', options=[('any', _ANY)] + [(t, t) for t in TOPICS], value=_ANY,
+                            layout=W.Layout(width='16em'))
+    self.step = W.Dropdown(description='Step', options=[('any', _ANY)] + [(STEP_TITLES[s], s) for s in STEPS], value=_ANY,
+                           layout=W.Layout(width='18em'))
+    self.new_limit = W.BoundedIntText(20, min=0, max=500, description='New cards', layout=W.Layout(width='10em'))
+    self.start_button = W.Button(description='Start', button_style='primary', icon='play', tooltip='Deal the cards that are due')
+    self.chosen = W.HTML()
+    return [W.HBox([self.deck, self.topic, self.step]), W.HBox([self.new_limit, self.start_button, self.chosen])]
+
+@patch
+def _card_view(self:StudyPanel) -> list:
+    "The card, its place in the session, the buttons that show and grade it, the keys, the summary and the boxes."
+    self.count = W.IntProgress(0, 0, 1, description='', layout=W.Layout(width='20em', visibility='hidden'))
+    self.front, self.back, self.where, self.summary, self.boxes = W.HTML(), W.HTML(), W.HTML(), W.HTML(), W.HTML()
+    self.flip_button = W.Button(description='Show the answer', icon='eye', disabled=True, tooltip='key: Space')
+    self.grade_buttons = {g: W.Button(description=g.capitalize(), button_style=_GRADE_STYLE[g], disabled=True,
+                                      tooltip=f'key {i + 1}', layout=W.Layout(width='auto'))
+                          for i, g in enumerate(('again', 'hard', 'good', 'easy'))}
+    self.key_box = W.Text(placeholder=KEYS_HELP, description='Keys', continuous_update=True, layout=W.Layout(width='42em'))
+    return [self.count, self.where, W.VBox([self.front, self.back], layout=W.Layout(margin='.4em 0')),
+            W.HBox([self.flip_button] + list(self.grade_buttons.values())), self.key_box, self.summary, self.boxes]
+
+@patch
+def _extras(self:StudyPanel) -> W.Accordion:
+    "Export for Anki, and cards from the course's own run."
+    self.export_fmt = W.Dropdown(description='Format', options=[('Anki (tab-separated .txt)', 'tsv'), ('CSV', 'csv')], value='tsv')
+    self.export_button = W.Button(description='Export the chosen cards', icon='download')
+    self.export_out, self.run_out = W.HTML(), W.HTML()
+    self.run_button = W.Button(description='Add cards from this session', icon='plus', disabled=self.course is None,
+                               tooltip='Cards about your own run: mix-ups, your slice, the curve doctor', layout=W.Layout(width='auto'))
+    extras = W.Accordion([W.VBox([W.HBox([self.export_fmt, self.export_button]), self.export_out]),
+                          W.VBox([W.HTML("<p>Cards about what happened in your session: the classes your model mixed up, "
+                                         "the slice you fine-tuned with and why, what the curve doctor said.</p>"),
+                                  self.run_button, self.run_out])], selected_index=None)
+    extras.set_title(0, 'Export for Anki'); extras.set_title(1, 'Cards from your run')
+    return extras
+
+@patch
+def _wire(self:StudyPanel):
+    self.start_button.on_click(self.guard(self._on_start))
+    self.flip_button.on_click(self.guard(self._on_flip))
+    for g, b in self.grade_buttons.items(): b.on_click(self.guard(lambda _, g=g: self._on_grade(g)))
+    self.key_box.observe(self.guard(self._on_key), 'value')
+    for w in (self.deck, self.topic, self.step): w.observe(self.guard(self._on_choice), 'value')
+    self.export_button.on_click(self.guard(self._on_export))
+    self.run_button.on_click(self.guard(self._on_run_cards))
+
+# %% ../../nbs/20_ui_study.ipynb #fc14f669
 @patch
 def _load(self:StudyPanel, name:str):
     from vision_course.cards import load_deck
