@@ -19,7 +19,7 @@ This is the first benchmark of the benchmark issue (the others join it there):
   measures them alone).
 - demo_s, demo_accuracy, peak_rss_mb: `vision-course demo` end to end (skipped with QUICK=1; `--only-demo` measures it alone).
 - rss_growth_20_runs: RSS growth from the first to the 20th of 20 train-and-discard demo runs in one process.
-- label_preview_100k_ms (also regex_preview_ms): the label panel's regex preview over 100,000 file names, and its ratio to a bare `re.search` loop.
+- label_preview_100k_ms (also regex_preview_ms): the label panel's regex preview (`label_preview`, the engine's own labelling rows) over 100,000 file names, and its ratio to a bare `re.search` loop.
 - load_vs_fastai: images/s of the DataLoaders' image opener (`open_image`: EXIF rotation, transparency, 16-bit) /
   fastai's `PILImage.create`, over the sample's 1,797 PNGs, each file opened by both in turn.
 - doctor_images_per_s: `check_dataset` on the sample (every image decoded and hashed).
@@ -347,15 +347,19 @@ def lr_find_pair():
 
 
 def regex_preview():
-    "Milliseconds for `preview` with a regex over 100,000 names, and for a bare `re.search` loop over the same names."
+    """Milliseconds for the label panel's preview (`label_preview`: the rows labelling itself uses) with a regex over
+    100,000 names, and for a bare `re.search` loop over the same names."""
     import re
-    from vision_course.labels import preview, regex_labeller
+    from pathlib import Path
+    from vision_course.data import Source
+    from vision_course.labels import label_preview
     breeds = ('Abyssinian', 'great_pyrenees', 'pug', 'Bengal', 'beagle', 'chihuahua', 'havanese', 'pomeranian', 'boxer', 'x y')
     names = [f'/data/pets/images/{b}_{i}.jpg' for i in range(10_000) for b in breeds]
+    source = Source(Path('/data/pets/images'), [Path(n) for n in names])
     pat = r'/([^/]+)_\d+.jpg$'
     res = {'preview': [], 'bare': []}
     for _ in range(REPS):
-        t = time.perf_counter(); pv = preview(names, regex_labeller(pat)); res['preview'].append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter(); pv = label_preview(source, 'regex', pat=pat); res['preview'].append((time.perf_counter() - t) * 1000)
         assert pv['matched'] == len(names)
         rx = re.compile(pat)
         t = time.perf_counter(); [m.group(1) for n in names if (m := rx.search(n))]; res['bare'].append((time.perf_counter() - t) * 1000)
