@@ -400,7 +400,7 @@ def close(self:Wizard):
     "Stop listening to the course, and close the panels and the widgets."
     self.course.events.unsubscribe(self._on_event)
     for p in set(self.panels.values()): p.close()
-    super(Wizard, self).close()
+    super(type(self), self).close()  # no global names: this also runs from `__del__` at exit
 
 @patch
 def _on_look(self:Wizard):

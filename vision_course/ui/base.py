@@ -246,9 +246,9 @@ def work(self:StepPanel, fn, done=None, step:str|None=None, live=(), stoppable:b
                 except Exception as e:
                     if step: self.course._failed[step] = str(e) or type(e).__name__  # shown when it stops running
                     raise
-                if done is not None: done(res)
-                self._seen.update({s: self.course.result(s) for s in self.steps})
                 if self.course._worker is threading.current_thread(): self.course._worker = None  # free before "done" is said
+            if done is not None: done(res)  # the panel is still busy while it draws: the wizard waits for it
+            self._seen.update({s: self.course.result(s) for s in self.steps})
         finally:
             self._live = ()
             self.refresh(idle=True)
