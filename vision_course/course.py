@@ -105,7 +105,7 @@ def running(self:Course, step:str):
 def fail(self:Course, step:str, error):
     "Record that running `step` failed (also when a panel refused its input before the engine ran)."
     self._failed[step] = str(error) or type(error).__name__
-    self.publish()
+    if step not in self._running: self.publish()  # else once it stops running
 
 @patch
 def clear_failure(self:Course, step:str):

@@ -244,7 +244,7 @@ def work(self:StepPanel, fn, done=None, step:str|None=None, live=(), stoppable:b
             with self.course.running(step) if step else nullcontext():
                 try: res = fn()
                 except Exception as e:
-                    if step: self.course._failed[step] = str(e) or type(e).__name__  # shown when it stops running
+                    if step: self.course.fail(step, e)  # published when it stops running
                     raise
                 if self.course._worker is threading.current_thread(): self.course._worker = None  # free before "done" is said
             if done is not None: done(res)  # the panel is still busy while it draws: the wizard waits for it
