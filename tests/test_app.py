@@ -1,5 +1,5 @@
 "`vision-course app` in a real browser: the Voila page paints, and the Run button starts the real workflow."
-import os, re, shutil, signal, socket, subprocess, sys, time, urllib.request
+import os, re, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -22,21 +22,43 @@ def _answers(url, proc=None, timeout=60) -> bool:
     return False
 
 
+def start_server(cmd, log:Path, timeout=60, **kwargs):
+    """Start a server whose output goes to the file `log` (a pipe nobody reads would stall it once ~64 KiB of log lines
+    fill it); return (process, the URL it printed first) once it prints one, or fail with its log."""
+    out = open(log, 'w')
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True, **kwargs)
+    out.close()
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if m := re.search(r'(http://127\.0\.0\.1:\d+/)', log.read_text()): return proc, m.group(1)
+        time.sleep(0.2)
+    stop_server(proc)
+    pytest.fail(f'the server printed no address within {timeout} s: ' + log.read_text()[-3000:])
+
+
+def stop_server(proc, wait=15):
+    "SIGTERM to the server's process group, SIGKILL if it has not ended after `wait` seconds."
+    try: os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError: return
+    try: proc.wait(wait)
+    except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_painted(page, selector, log:Path, timeout=90_000):
+    "Wait until `selector` is on the page; fail with what the page shows and the server's last log lines if it never is."
+    try: page.locator(selector).wait_for(timeout=timeout)
+    except Exception as e:
+        text = page.evaluate('document.body ? document.body.innerText : ""')[-1500:]
+        pytest.fail(f'{selector} never appeared ({type(e).__name__}). The page shows:\n{text}\n'
+                    f'The server logged:\n{log.read_text()[-4000:]}')
+
+
 def _serve(name):
-    port = _free_port()
-    exe = Path(sys.executable).parent/'vision-course'
-    proc = subprocess.Popen([str(exe), 'app', name, '--no-browser', '--port', str(port)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    first = proc.stdout.readline()
-    m = re.search(r'(http://127\.0\.0\.1:\d+/)', first)
-    assert m, first
-    url = m.group(1)
-    if not _answers(url, proc): pytest.fail('the Voila server did not answer within 60 s')
+    log = Path(tempfile.mkdtemp())/f'{name}-server.log'
+    proc, url = start_server([Path(sys.executable).parent/'vision-course', 'app', name, '--no-browser', '--port', _free_port()], log)
+    if not _answers(url, proc): pytest.fail('the Voila server did not answer within 60 s: ' + log.read_text()[-3000:])
     try: yield url.rstrip("/")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try: proc.wait(15)
-        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+    finally: stop_server(proc)
 
 
 @pytest.fixture

@@ -69,27 +69,20 @@ def test_installed_lessons_and_demo(installed, tmp_path):
 def test_installed_app_serves_the_wizard(installed):
     "`vision-course app --no-browser` from the installed package: the wizard's step list appears in Chromium."
     from playwright.sync_api import sync_playwright
-    from test_app import _browser, _free_port, _answers
-    port = _free_port()
-    proc = subprocess.Popen([str(installed['bin']/'vision-course'), 'app', '--no-browser', '--port', str(port)], cwd=installed['cwd'],
-                            env=installed['env'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    from test_app import _browser, _free_port, _answers, start_server, stop_server, wait_painted
+    log = installed['root'].parent/'app-server.log'
+    proc, url = start_server([installed['bin']/'vision-course', 'app', '--no-browser', '--port', _free_port()], log,
+                             cwd=installed['cwd'], env=installed['env'])
     try:
-        first = proc.stdout.readline()
-        assert re.search(r'http://127\.0\.0\.1:\d+/', first), first
-        url = f'http://127.0.0.1:{port}/'
-        assert _answers(url, proc), 'the installed app did not answer within 60 s'
+        assert _answers(url, proc), 'the installed app did not answer within 60 s: ' + log.read_text()[-3000:]
         with sync_playwright() as p:
             b = _browser(p)
             page = b.new_page()
             page.goto(url)
-            page.locator('.vc-steplist').wait_for(timeout=90_000)
+            wait_painted(page, '.vc-steplist', log)
             assert '1. Import' in page.inner_text('.vc-steplist')
             b.close()
-    finally:
-        import signal
-        os.killpg(proc.pid, signal.SIGTERM)
-        try: proc.wait(15)
-        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+    finally: stop_server(proc)
 
 
 COLAB = ROOT/'tests'/'data'/'colab-2026-08-19.txt'

@@ -3,7 +3,7 @@ lesson notebook's first cells run."""
 import os, re, secrets, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from test_app import _browser, _free_port, _answers, SHOTS
+from test_app import _browser, _free_port, _answers, stop_server, SHOTS
 
 
 @pytest.fixture(scope='module')
@@ -18,19 +18,17 @@ def lab(tmp_path_factory):
     (settings/'notification.jupyterlab-settings').write_text('{"fetchNews": "false", "checkForUpdates": false}')  # no news prompt
     env = {**os.environ, 'JUPYTER_CONFIG_DIR': str(root/'.jupyter-config'), 'JUPYTER_RUNTIME_DIR': str(root/'.jupyter-runtime'),
            'JUPYTERLAB_SETTINGS_DIR': str(root/'.lab-settings'), 'JUPYTERLAB_WORKSPACES_DIR': str(root/'.lab-workspaces')}
+    log = root/'.lab-server.log'
     proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', f'--port={port}', '--ServerApp.ip=127.0.0.1',
                              '--ServerApp.port_retries=0', f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={root}',
                              '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
                              '--LabApp.extension_manager=readonly'] + (['--allow-root'] if os.geteuid() == 0 else []),
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            cwd=root, env=env, stdout=log.open('w'), stderr=subprocess.STDOUT, text=True, start_new_session=True)
     url = f'http://127.0.0.1:{port}'
     if not _answers(f'{url}/api/status?token={token}', proc, timeout=90):
-        proc.kill(); pytest.fail('JupyterLab did not answer within 90 s: ' + proc.stdout.read()[-2000:])
+        proc.kill(); pytest.fail('JupyterLab did not answer within 90 s: ' + log.read_text()[-2000:])
     try: yield url, token, root
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try: proc.wait(20)
-        except subprocess.TimeoutExpired: os.killpg(proc.pid, signal.SIGKILL)
+    finally: stop_server(proc, 20)
 
 
 def _open(page, url, token, name):
