@@ -13,8 +13,8 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['APPS_DIR', 'LESSONS_DIR', 'WEBSOCKET_MB', 'CULL_IDLE_S', 'CULL_INTERVAL_S', 'PREHEAT', 'TerminalProgress', 'demo',
-           'free_port', 'private_root', 'voila_command', 'voila_process', 'app', 'check', 'study', 'copy_lessons',
-           'runs', 'parser', 'main']
+           'free_port', 'private_root', 'voila_command', 'voila_process', 'app_notebook', 'app', 'check', 'study',
+           'copy_lessons', 'runs', 'parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #2ca58398
 class TerminalProgress:
@@ -129,25 +129,41 @@ def voila_process(served:Path, port:int, browser:bool=False, preheat:bool|None=N
     env = {**kwargs.pop('env', os.environ), 'VISION_COURSE_LAUNCH_DIR': os.getcwd()}  # 'the current folder' of the app's roots
     return subprocess.Popen(voila_command(served, port, browser, preheat), cwd=served.parent, env=env, **kwargs)
 
-def app(name:str='wizard', port:int|None=None, browser:bool=True):
-    "Serve the package's `apps/<name>.ipynb` with Voila until interrupted."
+def app_notebook(name:str) -> tuple[Path, dict]:
+    """The notebook to serve for `name`, and what its kernel needs in its environment: one of the package's apps, or a
+    folder made by `make_app` (its `app.ipynb`, told where its model is by `$VISION_COURSE_APP_DIR`)."""
+    folder = Path(name).expanduser()
+    if folder.is_dir() or '/' in name or name.startswith('.'):
+        if not folder.is_dir(): raise CourseError(f"There is no folder {folder}.")
+        if not (folder/'app.ipynb').exists():
+            raise CourseError(f"{folder} has no app.ipynb, so it is not a folder made by make_app. Make one with "
+                              "`Course.make_app(folder)` or step 9's 'Make an app', then serve that folder.")
+        if not (folder/'export.pkl').exists():
+            raise CourseError(f"{folder} has an app.ipynb but no export.pkl, the model it runs: copy the whole folder, or make the app again.")
+        return folder/'app.ipynb', dict(VISION_COURSE_APP_DIR=str(folder.resolve()))
     nb = APPS_DIR/f'{name}.ipynb'
     if not nb.exists():
         have = ', '.join(sorted(p.stem for p in APPS_DIR.glob('*.ipynb'))) or 'none'
-        raise CourseError(f"There is no app called {name!r} (apps here: {have}).")
+        raise CourseError(f"There is no app called {name!r} (apps here: {have}; or give the folder of an app made by make_app).")
+    return nb, {}
+
+def app(name:str='wizard', port:int|None=None, browser:bool=True):
+    "Serve the package's `apps/<name>.ipynb`, or the app folder `name` made by `make_app`, with Voila until interrupted."
+    nb, extra = app_notebook(name)
     import importlib.util
     if importlib.util.find_spec('voila') is None:
         raise CourseError("The apps are served by Voila, which this install does not have: `pip install 'vision-course[app]'` "
                           "(or `make app` in the repository). In a notebook, `from vision_course.ui import wizard; wizard()` needs no Voila.")
-    from vision_course.sample import sample_path
-    sample_path()
+    if not extra:
+        from vision_course.sample import sample_path
+        sample_path()
     port = free_port(port or 8866, 1 if port else 50)
     def stop(*_): raise KeyboardInterrupt  # `kill` stops the server as Ctrl+C does, so the private folder is removed too
     old = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
     try:
         with private_root(nb) as served:
             print(f"vision-course {name} app: http://127.0.0.1:{port}/  (Ctrl+C stops it)", flush=True)
-            proc = voila_process(served, port, browser)
+            proc = voila_process(served, port, browser, env={**os.environ, **extra})
             try: return proc.wait()
             except KeyboardInterrupt:
                 proc.terminate()
@@ -270,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument('--seed', type=int, default=42)
     d.add_argument('--out', default='vision-course-demo', help='folder for report.html, summary.json and models/')
     a = sub.add_parser('app', help='serve the app in the browser with Voila')
-    a.add_argument('name', nargs='?', default='wizard', help='which app (default: wizard)')
+    a.add_argument('name', nargs='?', default='wizard', help='which app (default: wizard), or the folder of an app made by make_app')
     a.add_argument('--port', type=int, default=None, help='port on 127.0.0.1 (default: 8866 or the next free one)')
     a.add_argument('--no-browser', action='store_true', help='do not open a browser')
     c = sub.add_parser('check', help='check a folder of images before training (exit 0 usable, 1 warnings, 2 unusable)')

@@ -520,8 +520,21 @@ def export(self:Course, path, overwrite:bool=False, check:int=3) -> dict:
     out = export_learner(learn, path, overwrite=overwrite)
     items = [it[0] if isinstance(it, (tuple, list)) else it for it in learn.dls.valid.items[:check]]
     res = check_export(learn, out, items)
+    import json
+    from vision_course.core import atomic_write_text
+    from vision_course.deploy import export_info, info_file
+    atomic_write_text(info_file(out), json.dumps(export_info(learn, self.model_name or ''), indent=1))  # for `load_export`
     self.events.emit('exported', path=str(out), size=res['size'])
     return dict(path=str(out), model=self.model_name, **res)
+
+@patch
+def make_app(self:Course, folder, title:str|None=None, samples:int=6, onnx:bool|None=None):
+    "The current model as an app folder: Voila app, Gradio app with ONNX, requirements, samples (`vision_course.deploy.make_app`)."
+    from vision_course.deploy import make_app
+    made = make_app(self._trained_learner('make an app of it'), folder, model=self.model_name or '', title=title,
+                    samples=samples, onnx=onnx)
+    self.events.emit('app', folder=str(made.folder), size=made.size)
+    return made
 
 @patch
 def fresh_learner(self:Course):

@@ -14,7 +14,8 @@ from .core import CourseError, atomic_write_text
 # %% auto #0
 __all__ = ['PACKAGES', 'APP_CELL', 'SPACE_HEAD', 'SPACE_TAIL', 'versions', 'preprocessing', 'export_info', 'AppError',
            'LoadError', 'info_file', 'read_info', 'version_gap', 'load_export', 'warnings_quiet', 'prepare',
-           'export_onnx', 'onnx_session', 'space_source', 'requirements', 'folder_size', 'AppMade', 'make_app']
+           'export_onnx', 'onnx_session', 'space_source', 'requirements', 'folder_size', 'AppMade', 'onnx_available',
+           'make_app']
 
 # %% ../nbs/05d_deploy.ipynb #5d000007
 PACKAGES = ('torch', 'torchvision', 'fastai', 'timm', 'vision-course', 'pillow', 'numpy')
@@ -312,8 +313,14 @@ def _time_ms(fn, n:int=5) -> float:
     return (time.perf_counter() - t) / n * 1000
 
 # %% ../nbs/05d_deploy.ipynb #5d000026
-def make_app(learn, folder, model:str='', title:str|None=None, samples:int=6, onnx:bool=True) -> AppMade:
-    "Write the app folder for `learn` (see above) under a temporary name, check it, and rename it to `folder`."
+def onnx_available() -> bool:
+    "Whether the ONNX export and runtime are installed (the `deploy` extra: onnx, onnxscript, onnxruntime)."
+    import importlib.util
+    return all(importlib.util.find_spec(m) is not None for m in ('onnx', 'onnxscript', 'onnxruntime'))
+
+def make_app(learn, folder, model:str='', title:str|None=None, samples:int=6, onnx:bool|None=None) -> AppMade:
+    """Write the app folder for `learn` (see above) under a temporary name, check it, and rename it to `folder`;
+    `onnx` (None: when `onnx_available`) adds `space/`, the Gradio app with the ONNX model."""
     from vision_course.interpret import export_learner, predict
     from vision_course.data import load_rgb
     folder = _target(folder)
@@ -334,7 +341,8 @@ def make_app(learn, folder, model:str='', title:str|None=None, samples:int=6, on
         atomic_write_text(tmp/'README.md', _readme(info))
         loaded, notes = load_export(tmp)
         made = AppMade(folder, 0, _time_ms(lambda: predict(loaded, files[0])), samples=[f.name for f in files])
-        if onnx: _write_space(learn, tmp, info, files, made)
+        if onnx or (onnx is None and onnx_available()): _write_space(learn, tmp, info, files, made)
+        else: made.notes.append("No Gradio app (space/): the ONNX export needs `pip install 'vision-course[deploy]'`.")
         os.replace(tmp, folder)  # an empty folder of that name is replaced
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,8 +14,8 @@ from .core import atomic_write, atomic_write_text
 from .course import STEPS, TITLES
 
 # %% auto #0
-__all__ = ['png_bytes', 'smooth', 'loss_figure', 'lr_figure', 'confusion_figure', 'image_grid', 'top_losses_figure', 'describe',
-           'summary', 'report_html', 'write_report']
+__all__ = ['png_bytes', 'smooth', 'loss_figure', 'lr_figure', 'confusion_figure', 'image_grid', 'top_losses_figure', 'image_png',
+           'probs_figure', 'describe', 'summary', 'report_html', 'write_report']
 
 # %% ../nbs/07_report.ipynb #779d79b9
 def png_bytes(fig:Figure, dpi:int=100) -> bytes:
@@ -119,6 +119,27 @@ def top_losses_figure(top:list, ncols:int=5) -> Figure:
     "The top losses: each image titled actual/predicted, loss and the probability of the prediction."
     return image_grid([t['file'] for t in top],
                       [f"{t['actual']}/{t['predicted']}\nloss {t['loss']:.2f}  p {t['probability']:.2f}" for t in top], ncols)
+
+# %% ../nbs/07_report.ipynb #07a1b2c4
+def image_png(img, px:int=224) -> bytes:
+    "An RGB image as PNG bytes, at most `px` on its longer side; small images are enlarged with crisp pixels."
+    from PIL import Image
+    im = img.copy()
+    im.thumbnail((px, px))
+    if (k := px // max(im.size)) >= 2: im = im.resize((im.size[0] * k, im.size[1] * k), Image.NEAREST)
+    buf = io.BytesIO(); im.save(buf, format='PNG')
+    return buf.getvalue()
+
+def probs_figure(top:list, actual:str|None=None, figsize=(3.6, 1.5)) -> Figure:
+    "Horizontal bars for `(class, probability)` pairs, most likely on top; the actual class in green, others blue."
+    fig = Figure(figsize=(figsize[0], max(figsize[1], .32 * len(top) + .5)), layout='constrained')
+    ax = fig.add_subplot()
+    names, ps = [str(c) for c, _ in top][::-1], [p for _, p in top][::-1]
+    ax.barh(range(len(ps)), ps, color=['#2ca02c' if c == actual else '#1f77b4' for c in names])
+    ax.set_yticks(range(len(ps)), names, fontsize=8); ax.set_xlim(0, 1)
+    for i, p in enumerate(ps): ax.text(min(p + .02, .8), i, f'{p:.2f}', va='center', fontsize=8)
+    ax.set_xlabel('probability', fontsize=8); ax.tick_params(axis='x', labelsize=7)
+    return fig
 
 # %% ../nbs/07_report.ipynb #7386740b
 def describe(course, step:str) -> str:

@@ -166,7 +166,7 @@ class Wizard(W.VBox):
         self.steplist.add_class('vc-steplist')
         main = W.VBox(self._make_step_view(), layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
         super().__init__([W.HTML(_HEAD), W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')),
-                          self._make_code_box(), self._make_revise_box()])
+                          self._make_code_box(), self._make_revise_box(), self._make_app_box()])
         self.course.events.subscribe(self._on_event)
         for p in shown: p.observe(lambda ch: self._guard(self.refresh), 'pending')
         self.show_step(self.steps[0])
@@ -252,6 +252,16 @@ def _make_revise_box(self:Wizard) -> W.Accordion:
     self.revise_box.set_title(0, 'Revise: flashcards from this session')
     return self.revise_box
 
+@patch
+def _make_app_box(self:Wizard) -> W.Accordion:
+    "From model to app: the current model as a folder to run or share (`vision_course.ui.classifier.AppMaker`)."
+    from vision_course.ui.classifier import AppMaker
+    self.app_maker = AppMaker(self.course, self.mode)
+    self.app_box = W.Accordion([self.app_maker], selected_index=None)
+    self.app_box.set_title(0, 'Share it: make an app of your model')
+    self.app_box.add_class('vc-app-box')
+    return self.app_box
+
 # %% ../../nbs/19_ui_wizard.ipynb #b2bd5985
 @patch
 def state(self:Wizard, step:str) -> str:
@@ -320,7 +330,9 @@ def _next_label(self:Wizard):
     self.back_button.disabled = self.steps.index(s) == 0
     if st == 'done' and not self.panels[s].pending:
         nxt = self._target(s)
-        if nxt is None: label, icon = f"All {_NUMBERS.get(len(self.steps), len(self.steps))} steps done", 'check'
+        if nxt is None:
+            label, icon = f"All {_NUMBERS.get(len(self.steps), len(self.steps))} steps done", 'check'
+            if not getattr(self, '_app_shown', False): self.app_box.selected_index, self._app_shown = 0, True  # what comes next
         else: label, icon = f"Next: {self.titles[nxt]}", 'arrow-right'
         disabled = nxt is None or busy
     else: label, icon, disabled = f"Run {self.titles[s]} with these settings", 'play', busy or st in ('locked', 'running')

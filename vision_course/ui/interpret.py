@@ -15,30 +15,9 @@ from .train import LiveView
 from .style import rows_html, prose, button
 
 # %% auto #0
-__all__ = ['image_png', 'probs_figure', 'InterpretPanel', 'interpret_steps']
+__all__ = ['InterpretPanel', 'interpret_steps']
 
 # %% ../../nbs/18_ui_interpret.ipynb #3e163bd9
-def image_png(img, px:int=224) -> bytes:
-    "An RGB image as PNG bytes, at most `px` on its longer side; small images are enlarged with crisp pixels."
-    from PIL import Image
-    im = img.copy()
-    im.thumbnail((px, px))
-    if (k := px // max(im.size)) >= 2: im = im.resize((im.size[0] * k, im.size[1] * k), Image.NEAREST)
-    buf = io.BytesIO(); im.save(buf, format='PNG')
-    return buf.getvalue()
-
-def probs_figure(top:list, actual:str|None=None, figsize=(3.6, 1.5)):
-    "Horizontal bars for `(class, probability)` pairs, most likely on top; the actual class in green, others blue."
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(figsize[0], max(figsize[1], .32 * len(top) + .5)), layout='constrained')
-    ax = fig.add_subplot()
-    names, ps = [str(c) for c, _ in top][::-1], [p for _, p in top][::-1]
-    ax.barh(range(len(ps)), ps, color=['#2ca02c' if c == actual else '#1f77b4' for c in names])
-    ax.set_yticks(range(len(ps)), names, fontsize=8); ax.set_xlim(0, 1)
-    for i, p in enumerate(ps): ax.text(min(p + .02, .8), i, f'{p:.2f}', va='center', fontsize=8)
-    ax.set_xlabel('probability', fontsize=8); ax.tick_params(axis='x', labelsize=7)
-    return fig
-
 _BIG = W.Layout(width='224px', height='224px', object_fit='contain', flex='0 0 auto')  # never stretched by its row
 _H = lambda t: W.HTML(f'<h4 style="margin:.6em 0 .2em 0">{t}</h4>')
 
@@ -315,7 +294,7 @@ def _show_top(self:InterpretPanel):
 def show_detail(self:InterpretPanel, i:int):
     "Look closer at validation image `i`: large, with its three most likely classes and the marking buttons."
     from vision_course.data import load_rgb
-    from vision_course.report import png_bytes
+    from vision_course.report import png_bytes, image_png, probs_figure
     it = self._interp()
     if it is None or not 0 <= i < len(it.files): return
     r = it.record(i)
@@ -488,7 +467,7 @@ def _remedied(self:InterpretPanel, r:dict):
 # %% ../../nbs/18_ui_interpret.ipynb #c25a52ae
 @patch
 def _show_prediction(self:InterpretPanel, img, pr:dict, name:str, actual:str|None=None):
-    from vision_course.report import png_bytes
+    from vision_course.report import png_bytes, image_png, probs_figure
     self.try_image.value = image_png(img, 224)
     self.try_probs.value = png_bytes(probs_figure(pr['top'][:3], actual))
     self.try_text.value = (f"<p style='margin:0'><b>{html.escape(name)}</b><br>The model says <b>{html.escape(pr['predicted'])}</b> "
@@ -530,14 +509,9 @@ def _on_pick(self:InterpretPanel, _=None):
 def _on_export(self:InterpretPanel, _=None):
     if self.busy or self.export_button.disabled: return
     from vision_course.interpret import ExportError
-    raw = self.export_path.value.strip()
-    if not raw: raise ExportError("Type the file to export to, for example export.pkl in a folder of yours.")
-    path = Path(raw).expanduser()
-    if not path.is_absolute(): path = (self.course.workdir/path) if self.mode == 'app' else Path.cwd()/path
-    if self.mode == 'app':
-        from vision_course.sources import allowed_roots
-        if not any(path.resolve().is_relative_to(r) for r in allowed_roots()):
-            raise ExportError(f"{path} is outside the folders this app may write to: {', '.join(map(str, allowed_roots()))}.")
+    from vision_course.ui.classifier import target_path
+    if not self.export_path.value.strip(): raise ExportError("Type the file to export to, for example export.pkl in a folder of yours.")
+    path = target_path(self.export_path.value, self.course, self.mode, ExportError)
     self.say(f"Exporting to {path} and loading it back…")
     self.work(lambda: self.course.export(path, overwrite=self.overwrite.value), self._exported)
 
