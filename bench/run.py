@@ -393,6 +393,32 @@ def doctor_rate():
     return len(d.usable) / (time.perf_counter() - t)
 
 
+def app_latency(reps=20):
+    """One photo's answer in the made app: the Voila app's path (`learn.predict` on the export loaded back, fastai opening
+    and resizing the file) against the Gradio app's (Pillow's `prepare` and onnxruntime on `model.onnx`), each call timed,
+    the two taking turns; EfficientNet-Lite0 at 224 px on the bundled photos (no training: the speed is the same)."""
+    import tempfile
+    from vision_course.data import get_source, label_from_folders, build_dataloaders, load_rgb
+    from vision_course.train import make_learner
+    from vision_course.deploy import make_app, load_export, onnx_session, prepare, read_info
+    from vision_course.interpret import predict
+    learn = make_learner(build_dataloaders(label_from_folders(get_source('photos')), size=224, bs=16), 'efficientnet_lite0',
+                         pretrained=True, path=tempfile.mkdtemp())
+    made = make_app(learn, Path(tempfile.mkdtemp())/'photo-app', samples=4)
+    loaded, info = load_export(made.folder)
+    sess, pre = onnx_session(made.folder/'space'/'model.onnx'), info['preprocessing']
+    files = sorted((made.folder/'samples').iterdir())
+    pair = (('torch', lambda f: predict(loaded, f)), ('onnx', lambda f: sess.run(None, {'image': prepare(load_rgb(f), pre)})))
+    for _, fn in pair: fn(files[0])  # warm-up
+    ms = {'torch': [], 'onnx': []}
+    for i in range(reps):
+        f = files[i % len(files)]
+        for name, fn in (pair if i % 2 == 0 else pair[::-1]):
+            t = time.perf_counter(); fn(f); ms[name].append((time.perf_counter() - t) * 1000)
+    return ms, dict(size_mb=made.size / 2**20, onnx_mb=(made.folder/'space'/'model.onnx').stat().st_size / 2**20,
+                    export_mb=(made.folder/'export.pkl').stat().st_size / 2**20, max_difference=made.max_difference, reps=reps)
+
+
 def demo():
     "Seconds, final accuracy and peak RSS (MB) of `vision-course demo`, run by a fresh wrapper process whose only child it is."
     exe = Path(sys.executable).parent/'vision-course'
@@ -526,6 +552,9 @@ def main():
     load_ratio = [o / f for o, f in zip(lp['ours'], lp['fastai'])]
     results['load_vs_fastai'] = statistics.median(load_ratio)
     results['doctor_images_per_s'] = doctor_rate()
+    al, al_setup = timed('app_latency', app_latency)
+    results['onnx_vs_torch_latency'] = statistics.median(o / t for o, t in zip(al['onnx'], al['torch']))
+    results['app_latency_ms'], results['app_setup'] = {k: statistics.median(v) for k, v in al.items()}, al_setup
     from vision_course.cli import PREHEAT
     # only the setting the app uses: the other one (measured on 2026-11-23: 1.71 without preheat, 1.03 with) doubles this section
     fp, fp_setup = timed('first_paint', first_paint, reps=3, settings=(PREHEAT,))
@@ -549,7 +578,7 @@ def main():
         results['backbone_longer_date'] = old.get('backbone_longer_date') or old.get('backbone_date') or old.get('date')
     results['raw'] = dict(import_s=imp, v1_import=v1, train_images_per_s=rates, train_ratio=ratio, engine_ratio=engine_ratio,
                           bare_ratio=bare_ratio, files_ratio=files_ratio, memory_ratio=mem_ratio, regex_preview_ms=rp,
-                          load_images_per_s=lp, load_ratio=load_ratio, lr_find=lf, first_paint=fp)
+                          load_images_per_s=lp, load_ratio=load_ratio, lr_find=lf, first_paint=fp, app_latency_ms=al)
     (HERE/'results.json').write_text(json.dumps(results, indent=1) + '\n')
     render(results)
 
@@ -697,6 +726,13 @@ def render(results):
         lines.append(f"| rss_growth_20_runs | {results['rss_growth_20_runs']:+.1%} | ≤ 10% | {len(r)} demo runs (all nine steps, mnist_tiny at 16 px) "
                      f"in one process, each run's course dropped: RSS {r[0]:.0f} MB after the first, {r[len(r)//2]:.0f} MB "
                      f"after run {len(r)//2 + 1}, {r[-1]:.0f} MB after the last |")
+    if 'onnx_vs_torch_latency' in results:
+        a, st = raw.get('app_latency_ms') or {}, results['app_setup']
+        lines.append(f"| onnx_vs_torch_latency | {results['onnx_vs_torch_latency']:.2f} | (report) | one photo's answer in the "
+                     f"made app, EfficientNet-Lite0 at 224 px: the Gradio app's path (Pillow `prepare`, onnxruntime) "
+                     f"{fmt(a['onnx'])} ms ÷ the Voila app's (`learn.predict` on the loaded export) {fmt(a['torch'])} ms; "
+                     f"{st['reps']} each, taking turns; the folder {st['size_mb']:.1f} MB (export {st['export_mb']:.1f} MB, "
+                     f"model.onnx {st['onnx_mb']:.1f} MB); ONNX − PyTorch probabilities ≤ {st['max_difference']:.1e} |")
     lines.append('\nEach ratio is a median over interleaved repetitions measured in this one run, after a warm-up.')
     ops = {'>=': lambda a, b: a >= b, '<=': lambda a, b: a <= b, '>': lambda a, b: a > b, '<': lambda a, b: a < b}
     missed = [k for k, (op, goal) in GOALS.items() if k in results and not ops[op](results[k], goal)]
