@@ -25,6 +25,27 @@ def _next(page, expect_label, timeout=180_000):
     page.locator('button.vc-next').click()
 
 
+def _make_app(page):
+    "The box under the last step makes an app of the model (into a folder the app may write to) and shows its size and speed."
+    import shutil, tempfile
+    from pathlib import Path
+    box = page.locator('.vc-app-box')
+    if not box.get_by_role('button', name='Make the app').is_visible(): box.get_by_text('Share it: make an app of your model').click()
+    tmp = Path(__file__).resolve().parent.parent/'.test-tmp'  # inside the folder the server started in: an allowed root
+    tmp.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(dir=tmp))/'digits-app'
+    try:
+        box.locator('input[type=text]').first.fill(str(folder))
+        box.locator('input[type=text]').first.press('Enter')
+        box.get_by_role('button', name='Make the app').click()
+        page.get_by_text(re.compile(r'The app is made: digits-app, [\d.]+ [KM]B')).wait_for(timeout=180_000)
+        text = box.inner_text()
+        assert re.search(r'one prediction, fastai\s+\d+ ms', text) and re.search(r'one prediction, ONNX\s+\d+ ms', text), text
+        assert (folder/'export.pkl').exists() and (folder/'space'/'model.onnx').exists()
+        _shot(page, 'wizard-app.png')
+    finally: shutil.rmtree(folder.parent, ignore_errors=True)
+
+
 def _open(browser, url):
     page = _new_page(browser, url, lambda p: p.locator('button.vc-next'))
     _steplist(page).wait_for(timeout=10_000)
@@ -83,6 +104,7 @@ def test_wizard_next_from_sample_to_finetuned_then_stale(wizard_server):
         src = '\n'.join(''.join(c['source']) for c in nb['cells'])
         assert 'fit_one_cycle(1' in src and ('unfreeze' in src or 'freeze_to' in src)
         _shot(page, 'wizard-done.png')
+        _make_app(page)
         # a stale step: step 4 again with another size; what was built on it is cleared, and the wizard says so
         _steplist(page).get_by_role('button', name='✓ 4. Data bunch').click()
         _dropdown(page, 'Image size').select_option('24')

@@ -10,10 +10,10 @@ import html, os, time
 from pathlib import Path
 import ipywidgets as W
 from .base import Panel, uploaded, clear_upload
-from .style import button, prose, tone, rows_html
+from .style import button, prose, tone
 
 # %% auto #0
-__all__ = ['app_folder', 'ClassifierApp', 'classifier_app', 'target_path', 'AppMaker']
+__all__ = ['app_folder', 'ClassifierApp', 'classifier_app', 'launch_dir', 'target_path', 'AppMaker']
 
 # %% ../../nbs/21_ui_classifier.ipynb #21c00006
 def app_folder(folder=None) -> Path:
@@ -93,13 +93,17 @@ def classifier_app(folder=None) -> Panel:
     return ClassifierApp(learn, info, folder)
 
 # %% ../../nbs/21_ui_classifier.ipynb #21c00011
-def target_path(raw:str, course, mode:str, error=None) -> Path:
-    "The path the learner typed: relative to the run folder (app) or the current one; in the app, inside `allowed_roots`."
+def launch_dir() -> Path:
+    "The folder the learner started from: the app's kernel runs in a private temporary folder, so the CLI passes it on."
+    return Path(os.environ.get('VISION_COURSE_LAUNCH_DIR') or Path.cwd())
+
+def target_path(raw:str, base:Path, mode:str, error=None) -> Path:
+    "The path the learner typed, relative to `base` unless absolute; in the app (`mode='app'`), inside `allowed_roots`."
     from vision_course.core import CourseError
     error = error or CourseError
     if not raw.strip(): raise error("Type where to write it, for example a folder of yours.")
     path = Path(raw.strip()).expanduser()
-    if not path.is_absolute(): path = (course.workdir/path) if mode == 'app' else Path.cwd()/path
+    if not path.is_absolute(): path = Path(base)/path
     if mode == 'app':
         from vision_course.sources import allowed_roots
         if not any(path.resolve().is_relative_to(r) for r in allowed_roots()):
@@ -132,8 +136,8 @@ class AppMaker(Panel):
             self.say("Ready: make an app of the current model." if trained else "Train a model (step 6) first.")
 
     def _free(self, name:str) -> Path:
-        base = self.course.workdir if self.mode == 'app' else Path.cwd()
-        i, p = 1, base/name
+        "A new folder `name` in the folder the learner started from (not the run folder, which is cleaned after a while)."
+        i, p = 1, launch_dir()/name
         while p.exists(): i += 1; p = base/f"{name}-{i}"
         return p
 
@@ -142,7 +146,7 @@ class AppMaker(Panel):
 def _on_make(self:AppMaker, _=None):
     if self.busy or self.make_button.disabled: return
     from vision_course.deploy import AppError
-    folder = target_path(self.folder.value, self.course, self.mode, AppError)
+    folder = target_path(self.folder.value, launch_dir(), self.mode, AppError)
     self.make_button.disabled = True
     self.say(f"Making the app in {folder}: exporting the model, writing the ONNX copy, checking both…")
     self.start(lambda: self.course.make_app(folder, title=self.title.value.strip() or None), self._made)
@@ -158,7 +162,9 @@ def _made(self:AppMaker, made):
                  dict(what='ONNX against PyTorch', value=f"largest probability difference {made.max_difference:.1e}")]
     q = html.escape(str(made.folder))
     notes = ''.join(f"<p style='margin:.3em 0'>{tone(n, 'warn')}</p>" for n in made.notes)
-    self.out.value = (rows_html(rows, head=dict(what='', value=''), align='left') + notes +
+    table = ''.join(f"<tr><td style='padding:1px 12px 1px 0;color:#555'>{html.escape(r['what'])}</td><td>{html.escape(r['value'])}</td></tr>"
+                    for r in rows)
+    self.out.value = (f"<table style='border-collapse:collapse;margin:.3em 0'>{table}</table>" + notes +
                       f"<p style='margin:.4em 0 0 0'>Run it here: <code>vision-course app {q}</code> (or <code>voila app.ipynb</code> "
                       f"in the folder). Share it: make a Gradio Space on huggingface.co and upload the files of "
                       f"<code>{q}/space</code>.</p>")

@@ -511,7 +511,7 @@ def _on_export(self:InterpretPanel, _=None):
     from vision_course.interpret import ExportError
     from vision_course.ui.classifier import target_path
     if not self.export_path.value.strip(): raise ExportError("Type the file to export to, for example export.pkl in a folder of yours.")
-    path = target_path(self.export_path.value, self.course, self.mode, ExportError)
+    path = target_path(self.export_path.value, self.course.workdir if self.mode == 'app' else Path.cwd(), self.mode, ExportError)
     self.say(f"Exporting to {path} and loading it back…")
     self.work(lambda: self.course.export(path, overwrite=self.overwrite.value), self._exported)
 
