@@ -293,8 +293,9 @@ def default_bs(source=None) -> int:
 
 def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2, seed:int=42, augment='default',
                       flip:bool=True, method:str='crop', split:str='auto', oversample:dict|None=None, num_workers:int=0, device=None,
-                      memory='auto') -> Data:
-    "Step 4: split (`split`: auto, random or fixed), resize (`method`: crop, squish or pad), augment and batch `lab`; `memory`: see `MemoryDL`."
+                      memory='auto', empty_valid:bool=False) -> Data:
+    """Step 4: split (`split`: auto, random or fixed), resize (`method`: crop, squish or pad), augment and batch `lab`;
+    `memory`: see `MemoryDL`; `empty_valid`: no validation image is allowed (v1's `split_none`, for cleaning)."""
     from fastai.vision.all import (DataBlock, TransformBlock, CategoryBlock, IndexSplitter, ItemGetter, Resize,
                                    IntToFloatTensor, set_seed)
     if method not in RESIZE_METHODS: raise DataError(f"Resize method {method!r} is not one of {', '.join(RESIZE_METHODS)}.")
@@ -311,7 +312,7 @@ def build_dataloaders(lab:Labelled, size:int=224, bs:int=64, valid_pct:float=0.2
         raise DataError(f"Class{'es' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} only appear{'' if len(missing) > 1 else 's'} "
                         "in the validation set, so the model could never learn them. Add training images for them.")
     n_train, n_valid = int((~is_valid).sum()), int(is_valid.sum())
-    if n_train < 2 or n_valid < 1:
+    if n_train < 2 or (n_valid < 1 and not empty_valid):
         raise DataError(f"Too few images to train and validate: {n_train} for training, {n_valid} for validation. "
                         "Use at least a few images per class (dozens work much better).")
     if bs > n_train:

@@ -109,6 +109,10 @@ accuracy                                      function      fastai.metrics
 CrossEntropyLossFlat                          class         fastai.losses
 set_seed                                      function      fastai.torch_core
 doc                                           function      fastai.torch_core
+default_device                                function      fastai.torch_core
+download_images                               function      fastai.vision.utils
+verify_images                                 function      fastai.vision.utils
+ImageClassifierCleaner                        class         fastai.vision.widgets
 """
 
 TORCH = """

@@ -26,7 +26,8 @@ from .transfer import efficientnet_lite0, register_lite, offline_start, norm_sta
 
 # %% auto #0
 __all__ = ['notes', 'ResizeMethod', 'DatasetType', 'get_transforms', 'ImageDataBunch', 'untar_data', 'get_image_files',
-           'open_image', 'cnn_learner', 'ConvLearner', 'V1Learner', 'V1Recorder', 'ClassificationInterpretation', 'doc']
+           'open_image', 'cnn_learner', 'ConvLearner', 'V1Learner', 'Category', 'V1Recorder',
+           'ClassificationInterpretation', 'doc']
 
 # %% ../nbs/07d_v1.ipynb #6ed57737
 _shown, _notes_on = set(), [True]
@@ -89,8 +90,8 @@ def _report(lab):
 class ImageDataBunch(_DataLoaders):
     "v1's `ImageDataBunch`: fastai 2 `DataLoaders` built from images, with `normalize`, `show_batch(rows=)` and `classes`."
     @classmethod
-    def create_from_ll(cls, lab, valid_pct:float=0.2, seed:int|None=None, path=None, **kw) -> 'ImageDataBunch':
-        "The data bunch of the labelled images `lab` (a `vision_course.data.Labelled`) with v1's options."
+    def create_from_ll(cls, lab, valid_pct:float=0.2, seed:int|None=None, path=None, allow_no_valid:bool=False, **kw) -> 'ImageDataBunch':
+        "The data bunch of the labelled images `lab` (a `vision_course.data.Labelled`) with v1's options (`allow_no_valid`: `split_none`)."
         kw = _split_kw(kw, 'ImageDataBunch')
         _note('ImageDataBunch')
         seed = int(np.random.randint(2**31)) if seed is None else int(seed)  # `np.random.seed(2)` fixes it, as in v1
@@ -101,7 +102,7 @@ class ImageDataBunch(_DataLoaders):
         split = 'auto' if lab.is_valid is not None else 'random'
         d = build_dataloaders(lab, size=size, bs=int(kw['bs']), valid_pct=valid_pct, seed=seed, augment='off',
                               method=_METHODS.get(rm, 'crop'), split=split, num_workers=int(kw['num_workers'] or 0),
-                              device=kw['device'])
+                              device=kw['device'], empty_valid=allow_no_valid)
         _report(lab)
         for w in d.warnings: print(f"[v1] note: {w}.")
         if tfms := _tfms(kw['ds_tfms']):
@@ -358,6 +359,22 @@ class V1Learner(_Learner):
         for n in self._lr_find['notes']: print(f"[v1] {n}")
         print("LR Finder is complete, type learn.recorder.plot() to see the graph.")
 
+    def predict(self, item, rm_type_tfms=None, with_input:bool=False):
+        "v1's answer for one image: the class as v1's `Category` (its name in `.obj`), its index and the probabilities."
+        _note('Learner.predict')
+        res = super().predict(item, rm_type_tfms=rm_type_tfms, with_input=with_input)
+        return (*res[:-3], Category(res[-3], res[-2]), *res[-2:])
+
+class Category(str):
+    "v1's predicted class: the name, in `.obj` too (fastai 2 returns the name itself), and its index in `.data`."
+    def __new__(cls, obj, data=None):
+        c = super().__new__(cls, str(obj))
+        c.data = data
+        return c
+    @property
+    def obj(self) -> str: return str(self)
+    def __repr__(self): return f"Category {self}"
+
 # %% ../nbs/07d_v1.ipynb #7da9b2c7
 class V1Recorder(_Recorder):
     "fastai 2's `Recorder` with v1's `plot()`, `plot_losses()` and `plot_lr()`."
@@ -412,11 +429,35 @@ class ClassificationInterpretation(_Interp):
 
     def plot_top_losses(self, k:int, largest:bool=True, figsize=(12, 12), heatmap:bool=False, heatmap_thresh:int=16,
                         return_fig:bool=None, **kwargs):
-        "The `k` images with the largest loss: prediction, actual class, loss and probability of the actual class."
-        if heatmap: _note('ClassificationInterpretation.plot_top_losses')
+        """The `k` images with the largest loss: prediction, actual class, loss and probability of the actual class;
+        `heatmap=True`: with the Grad-CAM of the actual class over each (v1's, which fastai 2 dropped)."""
         import matplotlib.pyplot as plt
+        if heatmap: return self._heatmaps(k, largest, figsize, return_fig)
         super().plot_top_losses(k, largest=largest, figsize=figsize, **kwargs)
         if return_fig: return plt.gcf()
+
+    def _heatmaps(self, k:int, largest:bool, figsize, return_fig):
+        "v1's heatmap grid: each image as the model saw it, its Grad-CAM (`vision_course.looks.gradcam`) on top."
+        import math, matplotlib.pyplot as plt
+        from vision_course.looks import gradcam
+        _note('ClassificationInterpretation.plot_top_losses')
+        losses, idxs = self.top_losses(k, largest)
+        _, preds, targs, _, _ = self[idxs]
+        vocab, n = list(self.vocab), len(idxs)
+        cols = math.ceil(math.sqrt(n))
+        fig, axes = plt.subplots(math.ceil(n / cols), cols, figsize=figsize, squeeze=False)
+        fig.suptitle('prediction/actual/loss/probability', weight='bold', size=14)
+        for ax, i, loss, p, t in zip(axes.flat, idxs.tolist(), losses.tolist(), preds, targs):
+            item = self.dl.items[i]
+            f = item[0] if isinstance(item, (list, tuple)) else item
+            x = self.dl.after_item(self.dl.dataset[i])[0]  # resized and cropped as the model saw it
+            actual = int(t)
+            cam, _ = gradcam(self.learn, f, actual)
+            h, w = x.shape[-2:]
+            ax.imshow(x.permute(1, 2, 0).numpy()); ax.imshow(cam, alpha=0.6, extent=(0, w, h, 0), interpolation='bilinear', cmap='magma')
+            ax.set_title(f"{vocab[int(p.argmax())]}/{vocab[actual]} / {loss:.2f} / {float(p[actual]):.2f}", fontsize=9)
+        for ax in axes.flat: ax.axis('off')
+        if return_fig: return fig
 
     def plot_confusion_matrix(self, normalize:bool=False, title:str='Confusion matrix', cmap:str='Blues', slice_size=None,
                               norm_dec:int=2, plot_txt:bool=True, return_fig:bool=None, **kwargs):
@@ -447,3 +488,6 @@ def doc(elt):
 # %% ../nbs/07d_v1.ipynb #235cbf11
 _own = list(globals().get('__all__', [])) + ['sample_path', 'glyphnet', 'efficientnet_lite0', 'CourseError', 'DataError', 'OfflineError']  # nbdev's list: the names defined here
 __all__ = _own + [n for n in dir(_fa) if not n.startswith('_') and n not in _own]
+from .v1lesson2 import *  # lesson 2's download, verify, data block API, cleaning, load_learner (nbs/07h)
+import vision_course.v1lesson2 as _l2
+__all__ = [n for n in __all__ if n not in _l2.__all__] + list(_l2.__all__)
