@@ -46,7 +46,7 @@ def stop_server(proc, wait=15):
 
 def wait_painted(page, selector, log:Path, timeout=90_000):
     "Wait until `selector` is on the page; fail with what the page shows and the server's last log lines if it never is."
-    try: page.locator(selector).wait_for(timeout=timeout)
+    try: page.locator(selector).first.wait_for(timeout=timeout)
     except Exception as e:
         text = page.evaluate('document.body ? document.body.innerText : ""')[-1500:]
         pytest.fail(f'{selector} never appeared ({type(e).__name__}). The page shows:\n{text}\n'

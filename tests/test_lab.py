@@ -101,3 +101,20 @@ def test_lesson_notebook_first_cells_in_jupyterlab(lab):
         assert errs.count() == 0, errs.all_inner_texts()
         page.screenshot(path=str(SHOTS/'lab-lesson1.png'))
         b.close()
+
+
+def test_cleaner_in_jupyterlab(lab):
+    "v1's cleaner (`tests/data/cleaner.ipynb`), which v1 itself could not show in JupyterLab: both cleaners used in the page."
+    import shutil
+    from playwright.sync_api import sync_playwright
+    from test_cleaner import NB, cleaner_data, clean_in_page
+    url, token, root = lab
+    shutil.copy(NB, root/'cleaner.ipynb')
+    folder = cleaner_data(root/'cleaner-data')  # the notebook's folder when $CLEANER_DATA is not set
+    with sync_playwright() as p:
+        b = _browser(p)
+        page = b.new_page(viewport={'width': 1400, 'height': 1000})
+        _open(page, url, token, 'cleaner.ipynb')
+        _run_code_cells(page, 2, timeout=300)
+        clean_in_page(page, folder, 'cleaner-lab.png')
+        b.close()

@@ -12,11 +12,13 @@ from pathlib import Path
 from .core import CourseError, atomic_write_text, data_dir
 
 # %% auto #0
-__all__ = ['MARKS', 'COLUMNS', 'CleaningError', 'cleaning_file', 'CleaningList', 'describe_cleaning']
+__all__ = ['MARKS', 'LEFT_OUT', 'COLUMNS', 'CleaningError', 'cleaning_file', 'CleaningList', 'describe_cleaning']
 
 # %% ../nbs/05c_cleaning.ipynb #85697c89
 MARKS = {'mislabelled': "the label is wrong: use the new label, or leave the file out until it has one",
-         'junk': "not a usable image of any class: leave it out"}
+         'junk': "not a usable image of any class: leave it out",
+         'duplicate': "the same picture as another one in the data: leave this copy out (the other stays)"}
+LEFT_OUT = ('junk', 'duplicate')  # marks whose files the next data step leaves out
 COLUMNS = ('file', 'mark', 'label', 'note', 'time')
 
 class CleaningError(CourseError, ValueError):
@@ -66,9 +68,9 @@ class CleaningList:
         self.rows = rows
 
     def mark(self, file, mark:str, label:str|None=None, note:str='') -> dict:
-        "Mark `file` as `mislabelled` (with its right `label`, if known) or `junk`; a new mark replaces the old one."
+        "Mark `file` as `mislabelled` (with its right `label`, if known), `junk` or `duplicate`; a new mark replaces the old one."
         if mark not in MARKS: raise CleaningError(f"A mark is one of {', '.join(MARKS)}, not {mark!r}.")
-        if mark == 'junk' and label: raise CleaningError("A junk file gets no label: it is left out.")
+        if mark in LEFT_OUT and label: raise CleaningError(f"A {mark} file gets no label: it is left out.")
         row = dict(file=str(file), mark=mark, label=str(label or '').strip(), note=str(note or ''), time=time.strftime('%Y-%m-%d %H:%M:%S'))
         self._write(str(file), row)
         return row
@@ -85,12 +87,12 @@ class CleaningList:
     def list(self) -> list: return list(self.rows.values())
 
     def apply(self, lab):
-        "A copy of labelled data `lab` with the marks applied (junk and unlabelled mislabelled files out, the rest relabelled), and a summary."
+        "A copy of labelled data `lab` with the marks applied (junk, duplicates and unlabelled mislabelled files out, the rest relabelled), and a summary."
         items, labels, valid, out, relabelled, in_valid = [], [], [], [], [], 0
         for i, (f, y) in enumerate(zip(lab.items, lab.labels)):
             r = self.rows.get(str(f))
             v = lab.is_valid is not None and bool(lab.is_valid[i])
-            if r is not None and (r['mark'] == 'junk' or not r['label']): out.append(str(f)); in_valid += v; continue
+            if r is not None and (r['mark'] in LEFT_OUT or not r['label']): out.append(str(f)); in_valid += v; continue
             if r is not None and r['label'] != y: relabelled.append((str(f), y, r['label'])); y = r['label']; in_valid += v
             items.append(f); labels.append(y)
             if lab.is_valid is not None: valid.append(lab.is_valid[i])

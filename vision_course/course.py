@@ -528,6 +528,20 @@ def export(self:Course, path, overwrite:bool=False, check:int=3) -> dict:
     return dict(path=str(out), model=self.model_name, **res)
 
 @patch
+def duplicates(self:Course, n:int=30) -> list:
+    """The `n` most similar pairs among the labelled images (training and validation), by the current model's features
+    (`vision_course.looks`): dicts with both files, their labels, whether each is in the validation set, and the similarity."""
+    from vision_course.looks import features, similar_pairs
+    learn = self._trained_learner('look for near-duplicates')
+    items = [(it[0], it[1], False) for it in learn.dls.train.items] + [(it[0], it[1], True) for it in learn.dls.valid.items]
+    seen, uniq = set(), []
+    for f, y, v in items:  # oversampling repeats files in the training set: each file once
+        if str(f) not in seen: seen.add(str(f)); uniq.append((f, y, v))
+    pairs = similar_pairs(features(learn, [f for f, _, _ in uniq]), n)
+    return [dict(a=str(uniq[i][0]), b=str(uniq[j][0]), label_a=str(uniq[i][1]), label_b=str(uniq[j][1]),
+                 valid_a=uniq[i][2], valid_b=uniq[j][2], similarity=s) for i, j, s in pairs]
+
+@patch
 def make_app(self:Course, folder, title:str|None=None, samples:int=6, onnx:bool|None=None):
     "The current model as an app folder: Voila app, Gradio app with ONNX, requirements, samples (`vision_course.deploy.make_app`)."
     from vision_course.deploy import make_app

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['features', 'similar_pairs', 'gradcam', 'heatmap_image']
+__all__ = ['features', 'similar_pairs', 'gradcam', 'seen_image', 'heatmap_of', 'heatmap_image']
 
 # %% ../nbs/05e_looks.ipynb #5e000006
 def features(learn, items, bs:int=64) -> np.ndarray:
@@ -68,6 +68,18 @@ def gradcam(learn, item, target:int|str|None=None) -> tuple[np.ndarray, int]:
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
     learn.model.zero_grad()
     return cam.cpu().numpy(), c
+
+def seen_image(learn, item):
+    "`item` (a file) as the model sees it: opened, resized and cropped by the learner's validation steps, as an RGB image."
+    from PIL import Image
+    dl = learn.dls.test_dl([Path(item)])
+    x = dl.after_item(dl.dataset[0])[0]
+    return Image.fromarray(np.ascontiguousarray(x.permute(1, 2, 0).numpy()).astype(np.uint8))
+
+def heatmap_of(learn, item, target:int|str|None=None, px:int=128):
+    "`item` as the model saw it, `px` wide, with the Grad-CAM of `target` (None: the predicted class) over it; and that class."
+    cam, c = gradcam(learn, item, target)
+    return heatmap_image(seen_image(learn, item), cam, size=px), c
 
 def heatmap_image(img, cam:np.ndarray, alpha:float=0.55, size:int|None=None):
     "`img` (RGB PIL image) with `cam` stretched over it in the magma colours (dark: nothing, bright: the evidence)."

@@ -336,7 +336,7 @@ class ImageCleaner(W.VBox):
         _note('ImageCleaner')
         self.ds, self.path, self.duplicates = dataset, Path(path), duplicates
         self.csv = self.path/'cleaned.csv'
-        self.labels = {i: y for i, y in enumerate(dataset.labels)}  # what cleaned.csv says; DELETE: left out
+        self.labels = self._start_labels()  # what cleaned.csv says; DELETE: left out
         order = [int(i) for i in fns_idxs]
         self.pages = ([order[k:k + 2] for k in range(0, len(order) - 1, 2)] if duplicates else
                       [order[k:k + batch_size] for k in range(0, len(order), batch_size)])
@@ -351,6 +351,26 @@ class ImageCleaner(W.VBox):
         self._show()
 
 # %% ../nbs/07h_v1_lesson2.ipynb #7h000027
+@patch
+def _start_labels(self:ImageCleaner) -> dict:
+    """Each image's label to start from: the dataset's, or what a `cleaned.csv` already there says about these images
+    (a second cleaner, e.g. of duplicates after the top losses, goes on from the first); one about other images is kept
+    aside as `cleaned.csv.<time>.bak` before it is replaced."""
+    labels = {i: y for i, y in enumerate(self.ds.labels)}
+    if not self.csv.exists(): return labels
+    if (known := self._read()) is not None: return known
+    shutil.copy2(self.csv, self.csv.with_name(f"cleaned.csv.{time.strftime('%Y%m%d-%H%M%S')}.bak"))
+    return labels
+
+@patch
+def _read(self:ImageCleaner) -> dict|None:
+    "The labels `cleaned.csv` gives these images (left out: `DELETE`), or None when it names none of them."
+    try:
+        with open(self.csv, newline='') as f: rows = {r['name']: r['label'] for r in csv.DictReader(f)}
+    except (OSError, KeyError, csv.Error, UnicodeDecodeError): return None
+    names = [os.path.relpath(p, self.path).replace(os.sep, '/') for p in self.ds.items]
+    return {i: rows.get(n, DELETE) for i, n in enumerate(names)} if any(n in rows for n in names) else None
+
 @patch
 def write(self:ImageCleaner) -> Path:
     "`cleaned.csv`: every image not marked `<Delete>`, its name relative to `path`, with its (new) label; written atomically."
@@ -378,6 +398,8 @@ def _tile(self:ImageCleaner, i:int) -> W.VBox:
 
 @patch
 def _set(self:ImageCleaner, i:int, label:str):
+    "One choice: read what `cleaned.csv` says now (another cleaner on the same folder may have written it), change one row."
+    self.labels = (self._read() if self.csv.exists() else None) or self.labels
     self.labels[i] = label
     self.write()
     self._say()
@@ -438,3 +460,18 @@ class _Defaults:
     def __repr__(self): return f"defaults(device={self.device})"
 
 defaults = _Defaults()
+
+# %% ../nbs/07h_v1_lesson2.ipynb #7h000035
+def _fastai_widgets():
+    "Register `fastai.widgets` (v1's module of the cleaner) when fastai 2 has none."
+    import importlib.util, sys, types
+    try:
+        if importlib.util.find_spec('fastai.widgets') is not None: return
+    except (ImportError, ValueError): pass
+    m = types.ModuleType('fastai.widgets', "fastai v1's widgets, given back by vision_course.v1: DatasetFormatter and ImageCleaner.")
+    m.DatasetFormatter, m.ImageCleaner, m.__all__ = DatasetFormatter, ImageCleaner, ['DatasetFormatter', 'ImageCleaner']
+    sys.modules['fastai.widgets'] = m
+    import fastai
+    fastai.widgets = m
+
+_fastai_widgets()

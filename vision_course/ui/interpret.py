@@ -27,7 +27,7 @@ def _short(path, root) -> str:
     except (ValueError, TypeError): return str(path)
 
 # %% ../../nbs/18_ui_interpret.ipynb #5e7af857
-_TABS = ('Top losses', 'Confusion matrix', 'Most confused', 'Remedies', 'Try it', 'Export', 'Cleaning list')
+_TABS = ('Top losses', 'Confusion matrix', 'Most confused', 'Near-duplicates', 'Remedies', 'Try it', 'Export', 'Cleaning list')
 _INTRO = ("Where is the model wrong, and what can you do about it? The <b>top losses</b> are the validation images the model "
           "got wrong while being sure of itself; the <b>confusion matrix</b> and the <b>most confused</b> pairs show which "
           "classes it mixes up. Press <i>open</i> under an image to look closer, and to mark it if its label is wrong.")
@@ -37,11 +37,11 @@ class InterpretPanel(StepPanel):
     steps, strip_title = ('interpret', 'confused'), '7–8. Interpret'
     def __init__(self, course=None, mode:str='notebook', max_tiles:int=40):
         self.mode, self.max_tiles = mode, max_tiles
-        self.shown, self._thumbs, self._quiet, self._data = None, {}, False, None
+        self.shown, self._thumbs, self._quiet, self._data, self._cams, self._dups = None, {}, False, None, {}, []
         self.run_button = button('Interpret the model', 'search', primary=True, width='14em')
         self.stop_button = button('Stop', 'stop', button_style='danger', width='8em')
         self.model_line, self.status = W.HTML(), W.HTML()
-        tabs = [self._top_tab(), self._matrix_tab(), self._pairs_tab(), self._remedies_tab(), self._try_tab(),
+        tabs = [self._top_tab(), self._matrix_tab(), self._pairs_tab(), self._dups_tab(), self._remedies_tab(), self._try_tab(),
                 self._export_tab(), self._cleaning_tab()]
         self.tabs = W.Tab(tabs)
         for i, title in enumerate(_TABS): self.tabs.set_title(i, title)
@@ -50,7 +50,7 @@ class InterpretPanel(StepPanel):
         self._wire()
         self.refresh()
 
-    def actions(self): return [self.run_button, self.pick_button, self.export_button, *self.remedy_buttons.values()]
+    def actions(self): return [self.run_button, self.pick_button, self.export_button, self.dup_button, *self.remedy_buttons.values()]
     def show(self, step:str): self.tabs.selected_index = 2 if step == 'confused' else 0
 
 # %% ../../nbs/18_ui_interpret.ipynb #5e7af858
@@ -62,8 +62,21 @@ def _top_tab(self:InterpretPanel) -> W.VBox:
     self.k = W.IntSlider(value=9, min=1, max=36, description='Images', style=_STY, continuous_update=False)
     self.px = W.IntSlider(value=96, min=48, max=192, step=16, description='Image size (px)', style=_STY, continuous_update=False)
     self.wrong_only = W.Checkbox(value=False, description='Only the misclassified ones', indent=False)
+    self.heatmaps = W.Checkbox(value=False, description='Heatmaps: where the model found the evidence for its answer (Grad-CAM)',
+                               indent=False, layout=W.Layout(width='auto'))
     self.top_note, self.top_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
-    return W.VBox([W.HBox([self.k, self.px]), self.wrong_only, self.top_note, self.top_tiles])
+    return W.VBox([W.HBox([self.k, self.px]), W.HBox([self.wrong_only, self.heatmaps]), self.top_note, self.top_tiles])
+
+@patch
+def _dups_tab(self:InterpretPanel) -> W.VBox:
+    self.dup_button = button('Find near-duplicates', 'clone', width='16em')
+    self.dup_pairs = W.Select(options=[], rows=8, layout=W.Layout(width='46em'))
+    self.dup_note, self.dup_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
+    return W.VBox([prose("Photos gathered from the web often come twice, resized or recompressed, so their bytes differ. The "
+                         "model's own features (its body's last layer, pooled) compare every image with every other; the most "
+                         "alike pairs come first. A copy in both the training and the validation set makes the validation "
+                         "score look better than it is. Leave one of a pair out: it goes to the cleaning list, the file stays."),
+                   self.dup_button, self.dup_note, self.dup_pairs, self.dup_tiles])
 
 @patch
 def _matrix_tab(self:InterpretPanel) -> W.VBox:
@@ -150,13 +163,13 @@ def _wire(self:InterpretPanel):
     for b, fn in ((self.run_button, lambda _: self.run_step()), (self.stop_button, self._on_stop), (self.pick_button, self._on_pick),
                   (self.export_button, self._on_export), (self.unmark_button, lambda _: self._unmark(self.marked.value)),
                   (self.mislabelled_button, lambda _: self._mark('mislabelled')), (self.junk_button, lambda _: self._mark('junk')),
-                  (self.detail_unmark, lambda _: self._unmark(self.shown and self.shown['file']))):
+                  (self.detail_unmark, lambda _: self._unmark(self.shown and self.shown['file'])), (self.dup_button, self._on_dups)):
         b.on_click(self.guard(fn))
     for k, b in self.remedy_buttons.items(): b.on_click(self.guard(lambda _, k=k: self._on_remedy(k)))
-    for w in (self.k, self.px, self.wrong_only): w.observe(self.guard(lambda ch: self._show_top()), 'value')
+    for w in (self.k, self.px, self.wrong_only, self.heatmaps): w.observe(self.guard(lambda ch: self._show_top()), 'value')
     for w in (self.normalise, self.only_mixed): w.observe(self.guard(lambda ch: self._draw_matrix()), 'value')
     for w, fn in ((self.actual, self._on_actual), (self.predicted, self._on_cell), (self.min_val, self._show_pairs),
-                  (self.pairs, self._on_pair), (self.upload, self._on_upload)):
+                  (self.pairs, self._on_pair), (self.upload, self._on_upload), (self.dup_pairs, self._on_dup_pair)):
         w.observe(self.guard(lambda ch, fn=fn: fn()), 'value')
 
 # %% ../../nbs/18_ui_interpret.ipynb #ac70f544
@@ -184,7 +197,8 @@ def _sync_buttons(self:InterpretPanel, busy:bool, trained:bool, it):
     no = unavailable(self.course) if it is not None else {}
     for k, b in self.remedy_buttons.items(): b.disabled, b.tooltip = busy or it is None or k in no, no.get(k, REMEDIES[k]['what'])
     self.pick_button.disabled = busy or not trained or self.pick.value is None
-    self.export_button.disabled = self.upload.disabled = busy or not trained
+    self.export_button.disabled = self.upload.disabled = self.dup_button.disabled = busy or not trained
+    self.heatmaps.disabled = busy or it is None
     for b in (self.mislabelled_button, self.junk_button, self.detail_unmark): b.disabled = self.shown is None
 
 @patch
@@ -214,7 +228,8 @@ def _on_course_event(self:InterpretPanel, ev):
 @patch
 def clear(self:InterpretPanel):
     "Empty every view that showed the old interpretation."
-    for box in (self.top_tiles, self.cell_tiles, self.pair_tiles): box.children = ()
+    for box in (self.top_tiles, self.cell_tiles, self.pair_tiles, self.dup_tiles): box.children = ()
+    self._cams, self.dup_pairs.options, self.dup_note.value, self._dups = {}, [], '', []
     for h in (self.top_note, self.cell_note, self.pair_note, self.remedy_focus, self.try_text, self.remedy_live.table): h.value = ''
     self.try_image.value = self.try_probs.value = b''
     self._show_remedies()  # the course forgot the experiments compared with the old model
@@ -262,8 +277,8 @@ def _thumb(self:InterpretPanel, file:str, px:int) -> bytes:
     return self._thumbs[key]
 
 @patch
-def _tiles(self:InterpretPanel, recs:list, px:int|None=None) -> list:
-    "One tile per record: thumbnail, caption (✓/✗ actual→predicted, loss, probability) and a button that opens it."
+def _tiles(self:InterpretPanel, recs:list, px:int|None=None, heat:bool=False) -> list:
+    "One tile per record: thumbnail (`heat`: its heatmap), caption (✓/✗ actual→predicted, loss, probability), a button that opens it."
     px = px or self.px.value
     out = []
     for r in recs[:self.max_tiles]:
@@ -274,7 +289,8 @@ def _tiles(self:InterpretPanel, recs:list, px:int|None=None) -> list:
         cap = (f"<div style='font-size:80%;line-height:1.2;width:{max(px, 90)}px'>{'✓' if r['correct'] else '✗'} "
                f"<b>{html.escape(r['actual'])}</b>→{html.escape(r['predicted'])}<br>loss {r['loss']:.2f} · p {r['probability']:.2f}"
                + (f"<br><span style='color:#b35900'>marked {mark['mark']}</span>" if mark else '') + "</div>")
-        out.append(W.VBox([W.Image(value=self._thumb(r['file'], px), format='png', layout=W.Layout(width=f'{px}px', height=f'{px}px')),
+        pic = self._cams.get((r['file'], px)) if heat else None
+        out.append(W.VBox([W.Image(value=pic or self._thumb(r['file'], px), format='png', layout=W.Layout(width=f'{px}px', height=f'{px}px')),
                            W.HTML(cap), b], layout=W.Layout(margin='2px 6px 6px 0')))
     return out
 
@@ -283,12 +299,34 @@ def _show_top(self:InterpretPanel):
     it = self._interp()
     if it is None or self._quiet: return
     recs = it.top(self.k.value, wrong_only=self.wrong_only.value)
-    self.top_tiles.children = self._tiles(recs)
+    if self.heatmaps.value and (todo := [r['file'] for r in recs if (r['file'], self.px.value) not in self._cams]):
+        return self._draw_heatmaps(todo, self.px.value)
+    self.top_tiles.children = self._tiles(recs, heat=self.heatmaps.value)
     right = sum(r['correct'] for r in recs)
     self.top_note.value = (f"<p style='margin:.2em 0;max-width:60em'>The {len(recs)} validation image{'s' * (len(recs) != 1)} "
                            f"with the highest loss: actual→predicted, the loss and the probability the model gave its answer. "
                            + (f"{right} of them {'is' if right == 1 else 'are'} right (✓): the model was merely unsure." if right else "")
                            + (" No image is misclassified." if not recs and self.wrong_only.value else "") + "</p>")
+
+@patch
+def _draw_heatmaps(self:InterpretPanel, files:list, px:int):
+    "The Grad-CAM of each of `files` for the class the model gave it, in the background; then the tiles again."
+    if self.busy: return self.say("Wait for the work in progress to end, then tick the heatmaps again.", 'warn')
+    from vision_course.looks import heatmap_of
+    from vision_course.report import png_bytes
+    learn = self.course.learn
+    def work():
+        out = {}
+        for i, f in enumerate(files):
+            self.say(f"Drawing heatmap {i + 1} of {len(files)} (Grad-CAM: one pass forward and back per image)…")
+            img, _ = heatmap_of(learn, f, px=px)
+            buf = __import__('io').BytesIO(); img.save(buf, format='PNG'); out[(f, px)] = buf.getvalue()
+        return out
+    def done(cams):
+        self._cams.update(cams)
+        self.say(f"Heatmaps: bright is where the evidence for the model's answer was.", 'ok')
+        self._show_top()
+    self.work(work, done)
 
 @patch
 def show_detail(self:InterpretPanel, i:int):
@@ -353,7 +391,7 @@ def _show_marks(self:InterpretPanel):
     self.marks_table.value = rows_html(rows) or "<i>No marks yet: open an image from the top losses and mark it.</i>"
     self.marks_note.value = ("<p style='margin:0 0 .4em 0;max-width:60em'>Kept in <code>" + html.escape(str(cl.path)) +
                              "</code>, apart from your images, which are never moved, renamed or deleted. The next time "
-                             "the DataLoaders are built (step 4), junk and unlabelled mislabelled files are left out and "
+                             "the DataLoaders are built (step 4), junk, duplicates and unlabelled mislabelled files are left out and "
                              "the others get their new label.</p>"
                              + (f"<p style='color:#b35900'>{html.escape(cl.problem)}</p>" if cl.problem else ''))
     keep = self.marked.value
@@ -430,6 +468,54 @@ def _on_pair(self:InterpretPanel):
     recs = it.cell(a, p)
     self.pair_tiles.children = self._tiles(recs)
     self.pair_note.value = f"<p style='margin:.3em 0'>{len(recs)} image{'s' * (len(recs) != 1)} of <b>{html.escape(a)}</b> predicted as <b>{html.escape(p)}</b>.</p>"
+
+# %% ../../nbs/18_ui_interpret.ipynb #18d00002
+@patch
+def _on_dups(self:InterpretPanel, _=None):
+    if self.busy or self.dup_button.disabled: return
+    self.say("Comparing every image with every other by the model's features…")
+    self.work(lambda: self.course.duplicates(30), self._show_dups)
+
+@patch
+def _show_dups(self:InterpretPanel, dups:list):
+    self._dups = dups
+    where = lambda v: 'valid' if v else 'train'
+    self._quiet = True
+    try:
+        self.dup_pairs.options = [(f"{d['similarity']:.3f}  {Path(d['a']).name} ({d['label_a']}, {where(d['valid_a'])})  ↔  "
+                                   f"{Path(d['b']).name} ({d['label_b']}, {where(d['valid_b'])})", k) for k, d in enumerate(dups)]
+        self.dup_pairs.value = None
+    finally: self._quiet = False
+    across = sum(d['valid_a'] != d['valid_b'] for d in dups)
+    self.dup_note.value = (f"<p style='margin:.3em 0;max-width:60em'>The {len(dups)} most alike pairs, most alike first "
+                           f"(cosine similarity of the features; 1 is the same). {across} of them join the training and the "
+                           "validation set. Choose one to look at both.</p>")
+    self.say(f"{len(dups)} pairs found. Choose one to compare the two images.", 'ok')
+
+@patch
+def _on_dup_pair(self:InterpretPanel):
+    if self._quiet or self.dup_pairs.value is None: return
+    d = self._dups[self.dup_pairs.value]
+    self.dup_tiles.children = [self._dup_tile(d[k], d[f'label_{k}'], d[f'valid_{k}'], d['b' if k == 'a' else 'a']) for k in ('a', 'b')]
+
+@patch
+def _dup_tile(self:InterpretPanel, file:str, label:str, valid:bool, other:str) -> W.VBox:
+    mark = self.course.cleaning.get(file)
+    out = button('Leave this one out', 'minus-circle', width='14em', disabled=False)
+    back = button('Take the mark off', 'eraser', width='14em', disabled=mark is None)
+    out.on_click(self.guard(lambda _: self._mark_dup(file, other)))
+    back.on_click(self.guard(lambda _: (self._unmark(file), self._on_dup_pair())))
+    cap = (f"<div style='font-size:90%;line-height:1.3;width:224px'><b>{html.escape(Path(file).name)}</b><br>{html.escape(label)}, "
+           f"{'validation' if valid else 'training'} set" + (f"<br><span style='color:#b35900'>marked {mark['mark']}</span>" if mark else '') + "</div>")
+    return W.VBox([W.Image(value=self._thumb(file, 224), format='png', layout=W.Layout(width='224px', height='224px')), W.HTML(cap), out, back],
+                  layout=W.Layout(margin='2px 12px 6px 0'))
+
+@patch
+def _mark_dup(self:InterpretPanel, file:str, other:str):
+    self.course.cleaning.mark(file, 'duplicate', note=f"the same picture as {other}")
+    self.say(f"Marked {Path(file).name} as a duplicate of {Path(other).name}: left out the next time the DataLoaders are "
+             "built (step 4). The file stays where it is.", 'ok')
+    self._show_marks(); self._on_dup_pair()
 
 # %% ../../nbs/18_ui_interpret.ipynb #760c5325
 @patch
