@@ -78,12 +78,12 @@ def run(name:str, work:Path) -> list[dict]:
 
 
 if __name__ == '__main__':
-    name, work, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    name, work, out = sys.argv[1], Path(sys.argv[2]).resolve(), Path(sys.argv[3])
+    os.environ['FASTAI_HOME'] = str(work/'fastai')  # before fastai reads its configuration
     work.mkdir(parents=True, exist_ok=True)
     site = work/'site'
     server, base = serve(site)
     stand_ins(work, base, site)
-    os.environ['FASTAI_HOME'] = str(work/'fastai')
     rows = run(name, work)
     out.write_text(json.dumps(rows, indent=1))
     server.shutdown()

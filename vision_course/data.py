@@ -70,8 +70,9 @@ def download_dataset(url:str) -> Path:
     "`untar_data(url)`, but fail within about a second when it is not on disk and the network is unreachable."
     from fastai.data.external import URLs, untar_data
     from urllib.parse import urlparse
-    done = URLs.path(url, c_key='data')
-    if not done.exists():
+    data = URLs.path(url, c_key='data')  # `data/<archive name>`: what it extracts to is that name without its suffixes
+    done = data.parent/data.name.split('.')[0]
+    if not done.exists() and not URLs.path(url, c_key='archive').exists():
         host = urlparse(url).hostname
         if not network_reachable(host):
             raise OfflineError(f"Downloading {url.rsplit('/', 1)[-1]} needs the network, and {host} cannot be reached. "
