@@ -432,6 +432,9 @@ class ClassificationInterpretation(_Interp):
         """The `k` images with the largest loss: prediction, actual class, loss and probability of the actual class;
         `heatmap=True`: with the Grad-CAM of the actual class over each (v1's, which fastai 2 dropped)."""
         import matplotlib.pyplot as plt
+        if k > len(self.losses):
+            print(f"[v1] note: there are only {len(self.losses)} images to show, not {k}.")
+            k = len(self.losses)
         if heatmap: return self._heatmaps(k, largest, figsize, return_fig)
         super().plot_top_losses(k, largest=largest, figsize=figsize, **kwargs)
         if return_fig: return plt.gcf()
