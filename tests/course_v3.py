@@ -6,7 +6,7 @@ its first line, `ok` or the error, and its seconds.
 The stand-ins (`stand_ins`): fastai's data folder (`$FASTAI_HOME/data`) holds `oxford-iiit-pet/` (images named like the
 pets, `Breed_N.jpg`, a few per breed, from the package's photo set) and `mnist_sample/` (the bundled digits), which
 `untar_data` then finds as if downloaded; lesson 2's `data/bears/` holds `black/` and `teddys/` as the lesson's first
-download cells leave them, and the address files, whose addresses point at a web server on 127.0.0.1 serving photos,
+download cells leave them (a few images each, numbered as `download_images` numbers them), and the address files, whose addresses point at a web server on 127.0.0.1 serving photos,
 one HTML page named like an image and one missing file. `grizzly/` starts empty: the lesson's `download_images` cell
 fills it from that server."""
 import functools, http.server, json, os, shutil, sys, threading, time
@@ -39,10 +39,10 @@ def stand_ins(work:Path, base:str, site:Path, per_breed:int=4) -> dict:
         for i, f in enumerate(pick(cls, per_breed), 1): Image.open(f).convert('RGB').save(pets/'images'/f'{breed}_{i}.jpg')
     shutil.copytree(sample_path()/'mnist_tiny', work/'fastai'/'data'/'mnist_sample', ignore=shutil.ignore_patterns('models', 'test'))
     bears = work/'data'/'bears'
-    for cls, photo_classes in (('black', ('officer', 'temple')), ('teddys', ('flower',))):
-        files = pick(photo_classes[0], 20) + (pick(photo_classes[1], 2) if len(photo_classes) > 1 else [])
+    # the lesson opens black/00000021.jpg: the black bears' download got numbers 0-3 and 21 (the others failed, as they do)
+    for cls, photo_class, numbers in (('black', 'officer', (0, 1, 2, 3, 21)), ('teddys', 'flower', (0, 1, 2, 3))):
         (bears/cls).mkdir(parents=True)
-        for i, f in enumerate(files[:22 if cls == 'black' else 4]): Image.open(f).convert('RGB').save(bears/cls/f'{i:08d}.jpg')
+        for i, f in zip(numbers, pick(photo_class, len(numbers))): Image.open(f).convert('RGB').save(bears/cls/f'{i:08d}.jpg')
     site.mkdir(parents=True, exist_ok=True)
     for i, f in enumerate(pick('rocket', 4)): Image.open(f).convert('RGB').save(site/f'grizzly{i}.jpg')
     (site/'removed.jpg').write_text('<!DOCTYPE html><html><body>This image was removed</body></html>')
