@@ -343,6 +343,16 @@ def test_interpret_app_matrix_cell_remedy_upload(interpret_server, tmp_path):
         page.get_by_text(re.compile(r'Class weights in the loss: accuracy [\d.]+ → [\d.]+')).wait_for(timeout=300_000)
         assert 'mistakes on the pairs' in page.inner_text('body')
         _shot(page, 'interpret-remedy.png')
+        # near-duplicates by the model's features: a pair compared, one copy left out through the cleaning list
+        page.get_by_role('tab', name='Near-duplicates').click()
+        page.get_by_role('button', name='Find near-duplicates').click()
+        page.get_by_text(re.compile(r'^30 pairs found')).wait_for(timeout=120_000)
+        page.locator('.widget-select select').filter(visible=True).first.select_option(index=0)
+        page.get_by_role('button', name='Leave this one out').first.click()
+        page.get_by_text(re.compile(r'Marked \S+ as a duplicate of')).wait_for(timeout=30_000)
+        _shot(page, 'interpret-duplicates.png')
+        page.get_by_role('button', name='Take the mark off').filter(visible=True).first.click()  # the sample's list stays empty
+        page.get_by_text(re.compile(r'^Took the mark off')).wait_for(timeout=30_000)
         # an uploaded image, and a file that is not one
         page.get_by_role('tab', name='Try it').click()
         _upload(page, 'Upload an image', mine)
