@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['CASES', 'START_FACTOR', 'LOSS_FLOOR', 'DIVERGE', 'DIVERGE_ABS', 'WORSE_ABS', 'WORSE_REL', 'HIGH', 'FALLING_ABS',
-           'FALLING_REL', 'MORE_EPOCHS', 'COLOURS', 'Verdict', 'epoch_values', 'diagnose', 'mark_axes']
+__all__ = ['CASES', 'SHORT', 'START_FACTOR', 'LOSS_FLOOR', 'DIVERGE', 'DIVERGE_ABS', 'WORSE_ABS', 'WORSE_REL', 'HIGH',
+           'FALLING_ABS', 'FALLING_REL', 'MORE_EPOCHS', 'COLOURS', 'Verdict', 'epoch_values', 'diagnose', 'mark_axes']
 
 # %% ../nbs/04b_curves.ipynb #77dc8b4e
 CASES = {
@@ -21,6 +21,8 @@ CASES = {
     'fine': "All fine (train loss below valid loss is normal)",
     'short': "Too little to judge yet",
 }
+SHORT = dict(too_high='rate too high', too_low='rate too low or too few epochs', overfit='overfitting', fine='fine',
+             short='too short to judge')  # the same verdicts in a table's few words
 
 # %% ../nbs/04b_curves.ipynb #21407817
 def _plain(v):

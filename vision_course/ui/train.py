@@ -203,8 +203,9 @@ def _sync_load(self:TrainPanel, busy:bool|None=None):
 @patch
 def _show_runs(self:TrainPanel):
     cols = ['run', 'step', 'arch', 'recipe', 'epochs', 'lr', 'seconds', 'train_loss', 'valid_loss', 'error_rate', 'accuracy', 'stage', 'verdict']
+    from vision_course.curves import SHORT
     rows = [{**r, 'epochs': f"{r['epochs']} of {r['planned_epochs']}" if r.get('stopped') else r['epochs'],
-             'seconds': f"{r['seconds']:.0f}"} for r in self.course.runs]
+             'seconds': f"{r['seconds']:.0f}", 'verdict': SHORT.get(r.get('verdict'), r.get('verdict') or '')} for r in self.course.runs]
     self.runs.value = rows_html([{c: r.get(c, '') for c in cols} for r in rows]) or '<i>No runs yet.</i>'
 
 # %% ../../nbs/16_ui_train.ipynb #611dca66
