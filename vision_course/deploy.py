@@ -322,7 +322,6 @@ def make_app(learn, folder, model:str='', title:str|None=None, samples:int=6, on
     """Write the app folder for `learn` (see above) under a temporary name, check it, and rename it to `folder`;
     `onnx` (None: when `onnx_available`) adds `space/`, the Gradio app with the ONNX model."""
     from vision_course.interpret import export_learner, predict
-    from vision_course.data import load_rgb
     folder = _target(folder)
     info = export_info(learn, model)
     info.update(title=title or f"{folder.name}: a photo classifier", description=f"Tells {len(info['classes'])} classes apart: "

@@ -386,8 +386,7 @@ def _tile(self:ImageCleaner, i:int) -> W.VBox:
     from vision_course.data import load_rgb
     from vision_course.report import image_png
     img = W.Image(value=image_png(load_rgb(self.ds.items[i]), 150), format='png', layout=W.Layout(width='150px', height='150px', object_fit='contain'))
-    menu = W.Dropdown(options=self.ds.classes + [DELETE], value=self.labels[i], layout=W.Layout(width='150px'),
-                      description_allow_html=False)
+    menu = W.Dropdown(options=self.ds.classes + [DELETE], value=self.labels[i], layout=W.Layout(width='150px'))
     menu.observe(lambda ch, i=i: self._set(i, ch['new']), 'value')
     self.menus[i] = menu
     name = W.HTML(f"<div style='width:150px;font-size:85%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap' "

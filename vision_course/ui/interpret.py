@@ -313,18 +313,17 @@ def _draw_heatmaps(self:InterpretPanel, files:list, px:int):
     "The Grad-CAM of each of `files` for the class the model gave it, in the background; then the tiles again."
     if self.busy: return self.say("Wait for the work in progress to end, then tick the heatmaps again.", 'warn')
     from vision_course.looks import heatmap_of
-    from vision_course.report import png_bytes
+    from vision_course.report import image_png
     learn = self.course.learn
     def work():
         out = {}
         for i, f in enumerate(files):
             self.say(f"Drawing heatmap {i + 1} of {len(files)} (Grad-CAM: one pass forward and back per image)…")
-            img, _ = heatmap_of(learn, f, px=px)
-            buf = __import__('io').BytesIO(); img.save(buf, format='PNG'); out[(f, px)] = buf.getvalue()
+            out[(f, px)] = image_png(heatmap_of(learn, f, px=px)[0], px)
         return out
     def done(cams):
         self._cams.update(cams)
-        self.say(f"Heatmaps: bright is where the evidence for the model's answer was.", 'ok')
+        self.say("Heatmaps: bright is where the evidence for the model's answer was.", 'ok')
         self._show_top()
     self.work(work, done)
 
