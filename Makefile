@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT ?=
 APP_ARGS := $(if $(PORT),--port $(PORT),)
 
-.PHONY: app lab test demo bench setup check-sync browser clean-venv
+.PHONY: app lab test demo bench setup check-sync browser axe clean-venv
 
 ## set-up: a venv in .venv with the package (editable) and its dependencies, redone only when pyproject.toml changes
 setup: $(STAMP)
@@ -43,6 +43,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing: install it (e.g. sudo apt-get install chromium) to run the browser tests"; exit 1; fi; }
 
+## axe-core (npm) for the accessibility test, into .venv/npm (needs npm; `apt-get install npm` where it is missing)
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm is missing: install it (e.g. sudo apt-get install npm) for tests/test_a11y.py"; exit 1; }
+	npm install --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@4
+
 ## exported modules must match the notebooks, and notebooks must be clean
 check-sync: setup
 	@tmp=$$(mktemp -d) && cp -r vision_course nbs "$$tmp"/ && \
@@ -53,7 +61,7 @@ check-sync: setup
 	  rm -rf "$$tmp"; echo "exported modules match the notebooks; notebooks are clean"
 
 ## the tests' temporary folders (run folders, saved stages, exports: several GB) go to .test-tmp, removed when all pass
-test: setup browser check-sync
+test: setup browser axe check-sync
 	@rm -rf .test-tmp && mkdir -p .test-tmp
 	# one torch thread per notebook: two notebooks with two spinning OpenMP threads each on two cores run ~6x slower
 	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing

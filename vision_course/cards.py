@@ -10,6 +10,7 @@ import csv, datetime as dt, html, io, json, os, re, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .core import CourseError, atomic_write, atomic_write_text, data_dir
+from .glossary import rate_text
 
 # %% auto #0
 __all__ = ['STEPS', 'STEP_TITLES', 'TOPICS', 'FORMAT', 'BUILTIN', 'API_NAMES', 'API_STEPS', 'GRADES', 'INTERVAL_DAYS',
@@ -344,7 +345,7 @@ def when(t:dt.datetime, now:dt.datetime) -> str:
 # %% ../nbs/07g_cards.ipynb #66b97ac7
 MY_DECK = 'my-runs'
 
-def _fmt(x) -> str: return f"{x:.1e}" if isinstance(x, float) else str(x)
+def _fmt(x) -> str: return rate_text(x) if isinstance(x, (float, slice)) else str(x)
 
 def run_cards(course) -> list[Card]:
     "Cards about what happened in `course` (a `vision_course.course.Course`): its data, mix-ups, curve verdict and fine-tune."

@@ -10,6 +10,7 @@ import ast, inspect, json, math, os, textwrap
 from collections import Counter
 from pathlib import Path
 from .core import CourseError, atomic_write
+from .glossary import rate_text
 from .course import STEPS, TITLES
 
 # %% auto #0
@@ -58,8 +59,8 @@ def _q(s) -> str:
     return f"`` {s} ``" if '`' in s else f"`{s}`"
 
 def _rate(x:float) -> str:
-    "A learning rate the finder or a rule chose, to three significant digits."
-    return repr(float(f"{x:.3g}"))
+    "A learning rate the finder or a rule chose, to three significant digits, written as the lessons write rates."
+    return rate_text(x, 3)
 
 def _call(head:str, args:list, tail:str='', width:int=100) -> str:
     "`head(arg, ...)tail` on one line, or with the arguments on indented lines of at most `width` when it is wider."
@@ -342,12 +343,12 @@ def _train(course, v1:bool) -> dict:
     P, T = course.params['train'], course.results['train']
     n, lr, stage = int(P['epochs']), P['lr'], T['stage']
     fast = T.get('recipe') == 'fast'
-    code = [f"learn.fit_one_cycle({n}, {'max_lr=' if v1 else ''}{lr!r}{', cbs=FastStage1()' if fast else ''})", f"learn.save({_lit(stage)})"]
+    code = [f"learn.fit_one_cycle({n}, {'max_lr=' if v1 else ''}{_rate(lr)}{', cbs=FastStage1()' if fast else ''})", f"learn.save({_lit(stage)})"]
     if T.get('stopped'): code.insert(0, f"# you stopped this run early, after {len(T.get('epochs', []))} of {n} epochs")
     how = (" The fast stage 1 ran: the frozen body worked as at inference (no gradients, batch norm fixed) and only the "
            "head trained; without `cbs=FastStage1()` this is the lesson's exact recipe." if fast else '')
     return _step(code, f"Train for {n} epoch{'s' * (n != 1)} with the one-cycle schedule, at a learning rate of at most "
-                       f"{lr:g}, and save the model as {_q(stage)}.{how}", ['from vision_course.transfer import FastStage1'] if fast else [])
+                       f"{rate_text(lr)}, and save the model as {_q(stage)}.{how}", ['from vision_course.transfer import FastStage1'] if fast else [])
 
 def _after_finetune(course) -> bool:
     it, ft = course.results.get('interpret'), course.results.get('finetune')
@@ -380,7 +381,7 @@ def _finetune(course, v1:bool) -> dict:
     frozen = "Unfreeze the whole model" if k == 0 else f"Unfreeze all but the first {k} layer group{'s' * (k != 1)}"
     keep = (f", then load {_q(F['stage1'])} back, the model you kept" if kept1 else ", and keep it")
     return _step(code, f"{frozen}, run the learning-rate finder, train {n} more epoch{'s' * (n != 1)} with rates from "
-                       f"{float(_rate(lo)):g} (first layers) to {float(_rate(hi)):g} (head), save it as {_q(F['stage'])}{keep}.")
+                       f"{rate_text(lo)} (first layers) to {rate_text(hi)} (head), save it as {_q(F['stage'])}{keep}.")
 
 _STEPS = dict(environment=_environment, source=_source, labels=_labels, data=_data, learner=_learner, train=_train,
               interpret=_interpret, confused=_confused, finetune=_finetune)

@@ -10,7 +10,8 @@ import os, sys, time, tempfile, threading
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CourseError', 'DataError', 'OfflineError', 'StepOrderError', 'data_dir', 'Event', 'Events', 'atomic_write',
+__all__ = ['CourseError', 'DataError', 'OfflineError', 'StepOrderError', 'quoted', 'OutOfMemoryError', 'is_out_of_memory',
+           'free_memory', 'memory_advice', 'out_of_memory', 'data_dir', 'Event', 'Events', 'atomic_write',
            'atomic_write_text', 'Timer', 'StageExistsError', 'stage_file', 'free_stage_name', 'list_stages']
 
 # %% ../nbs/00_core.ipynb #25f80697
@@ -25,6 +26,57 @@ class OfflineError(CourseError, ConnectionError):
 
 class StepOrderError(CourseError, RuntimeError):
     "A step was asked for before the steps it depends on were done."
+
+# %% ../nbs/00_core.ipynb #a11ce102
+def quoted(text) -> str:
+    "`text` in quotes for a message, exactly as typed (no doubled backslashes as `repr` gives)."
+    return f"'{text}'"
+
+# %% ../nbs/00_core.ipynb #c0a1f002
+import gc, traceback
+from contextlib import contextmanager
+
+class OutOfMemoryError(CourseError, MemoryError):
+    "The work did not fit the memory of the device: a smaller batch size (or smaller images) is the way out."
+
+_OOM_WORDS = ("DefaultCPUAllocator: can't allocate memory", "not enough memory", "out of memory", "can't allocate memory")
+
+def is_out_of_memory(e:BaseException) -> bool:
+    "Whether `e` says that memory ran out: torch's errors on any device, or Python's `MemoryError`."
+    if isinstance(e, MemoryError): return True
+    torch = sys.modules.get('torch')
+    if torch is not None and isinstance(e, getattr(torch, 'OutOfMemoryError', ())): return True
+    return isinstance(e, RuntimeError) and any(w in str(e) for w in _OOM_WORDS)
+
+def free_memory():
+    "Give back what can be given back: unreachable objects, and the GPU's cached blocks when torch uses one."
+    gc.collect()
+    torch = sys.modules.get('torch')
+    if torch is not None and torch.cuda.is_available() and torch.cuda.is_initialized(): torch.cuda.empty_cache()
+
+def memory_advice(what:str='This step', bs:int|None=None, size:int|None=None, device:str|None=None) -> str:
+    "The message for running out of memory while doing `what` with batches of `bs` images of `size` pixels."
+    on = f" of the {device}" if device else ''
+    batch = f" with batches of {bs} images" + (f" of {size}×{size} pixels" if size else '') if bs else ''
+    fix = (f"Build the DataLoaders again (step 4) with a smaller batch size: bs={max(1, bs // 2)}, half of {bs}"
+           if bs and bs > 1 else "Build the DataLoaders again (step 4) with a smaller batch size")
+    smaller = f" or use smaller images (size {max(16, size // 2)})" if size and size > 16 else " or use smaller images"
+    return (f"{what} ran out of memory{on}{batch}. {fix}; if that is still too much, halve it again{smaller}. "
+            "Nothing else is lost: the earlier steps and the learner are kept, and no restart is needed.")
+
+@contextmanager
+def out_of_memory(what:str='This step', bs:int|None=None, size:int|None=None):
+    "Turn running out of memory inside the block into an `OutOfMemoryError` (see `memory_advice`), after freeing what the failure held."
+    try:
+        yield
+        return
+    except OutOfMemoryError: raise
+    except BaseException as e:
+        if not is_out_of_memory(e): raise
+        traceback.clear_frames(e.__traceback__)  # the frames of the failed batch hold its tensors: let them go now
+        cuda = 'cuda' in str(e).lower() or type(e).__name__ == 'OutOfMemoryError'
+    free_memory()
+    raise OutOfMemoryError(memory_advice(what, bs, size, 'GPU' if cuda else None)) from None
 
 # %% ../nbs/00_core.ipynb #cda2faf5
 def data_dir() -> Path:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import tempfile, threading, time
 from pathlib import Path
 from .core import CourseError, StepOrderError, Events, Timer, data_dir
+from .glossary import rate_text
 
 # %% auto #0
-__all__ = ['STEPS', 'TITLES', 'NEEDS', 'CHANGES_MODEL', 'STATES', 'dependents', 'register_step', 'unregister_step', 'Course']
+__all__ = ['STEPS', 'TITLES', 'NEEDS', 'CHANGES_MODEL', 'STATES', 'dependents', 'register_step', 'unregister_step', 'Course',
+           'by_hand']
 
 # %% ../nbs/06_course.ipynb #b988b068
 STEPS = ['environment', 'source', 'labels', 'data', 'learner', 'train', 'interpret', 'confused', 'finetune']
@@ -134,7 +136,7 @@ def _run(self:Course, step:str, fn, **params):
         if step in CHANGES_MODEL: self._replace(step, None)
         self.events.emit('step', step=step, status='running', params=params)
         try:
-            with Timer() as t: res = fn(**params)
+            with Timer() as t, self._memory(f"Step '{TITLES[step]}'", params if step == 'data' else None): res = fn(**params)
             if gone := self.missing(step):  # changed by someone else meanwhile
                 raise StepOrderError(f"'{TITLES[gone[0]]}' changed while '{TITLES[step]}' ran: run '{TITLES[step]}' again.")
         except BaseException as e:
@@ -144,6 +146,13 @@ def _run(self:Course, step:str, fn, **params):
         self._replace(step, res, params, t.seconds)
         self.events.emit('step', step=step, status='done', seconds=t.seconds)
     return res
+
+@patch
+def _memory(self:Course, what:str, data:dict|None=None):
+    "Work that may run out of memory: its error then names the batch size (and image size) of step 4 (`data`: those being built)."
+    from vision_course.core import out_of_memory
+    d = data or self.params.get('data') or {}
+    return out_of_memory(what, d.get('bs'), d.get('size'))
 
 @patch
 def _replace(self:Course, step:str, res, params=None, seconds=None):
@@ -317,7 +326,7 @@ def _accuracy(learn) -> float: return _final(learn)['accuracy']
 def _record_run(self:Course, step:str, hist:dict, lr):
     from vision_course.core import atomic_write_text
     import json
-    lrs = f"slice({lr.start:.1e}, {lr.stop:.1e})" if isinstance(lr, slice) else f"{lr:.1e}"
+    lrs = rate_text(lr)
     L = self.results.get('learner') or {}
     last = hist['epochs'][-1] if hist['epochs'] else {}
     run = dict(run=len(self.runs) + 1, step=step, arch=L.get('arch'), pretrained=L.get('pretrained'),
@@ -360,11 +369,23 @@ def confused(self:Course, min_val:int=1):
     "Step 8: the pairs of classes mixed up at least `min_val` times."
     return self._run('confused', lambda min_val: self.results['interpret'].most_confused(min_val), min_val=min_val)
 
+@patch
+def shown(self:Course, step:str, **params):
+    """Record settings that change only how `step`'s result is shown, not the result (how many top losses a panel shows):
+    the code for the step then says what the screen shows. Nothing runs, nothing is cleared."""
+    if not self.done(step): return
+    self.params[step] = {**self.params[step], **params}
+    self.events.emit('shown', step=step, **params)
+
 # %% ../nbs/06_course.ipynb #8fc24e07
 @patch
 def _stage1(self:Course) -> dict:
     if 'train' not in self.results: raise StepOrderError("Train a first stage (step 6) before fine-tuning.")
     return self.results['train']
+
+def by_hand(lo:float, hi:float, plo:float, phi:float) -> bool:
+    "Whether `slice(lo, hi)` is not the rule's `slice(plo, phi)` as the panels show rates (two significant digits)."
+    return f'{lo:.2g}' != f'{plo:.2g}' or f'{hi:.2g}' != f'{phi:.2g}'
 
 def _freeze_as(learn, k:int):
     "Freeze the first `k` layer groups (0: unfreeze everything)."
@@ -408,7 +429,7 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
     from vision_course.train import find_lr, pick_slice, train, save_stage, load_stage, free_stage_name, slice_rates, stage_file, StageExistsError
     from vision_course.interpret import evaluate, compare_models
     if keep not in ('better', 'new'): raise CourseError(f"keep must be 'better' or 'new', not {keep!r}.")
-    if lo and hi and lo > hi: raise CourseError(f"The lower end of the slice ({lo:.1e}) is above the upper end ({hi:.1e}).")
+    if lo and hi and lo > hi: raise CourseError(f"The lower end of the slice ({rate_text(lo)}) is above the upper end ({rate_text(hi)}).")
     stage1 = self._stage1()
     if stage == stage1['stage']: raise CourseError(f"{stage!r} is stage 1 itself; save the fine-tuned model under another name.")
     L = self.results['learner']
@@ -427,8 +448,8 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
             raise CourseError("Stopped while the lr finder ran: nothing was trained, stage 1 is loaded again.")
         plo, phi, why = pick_slice(lr['suggestions'], stage1['lr'])
         lo, hi = lo or plo, hi or phi
-        if lo > hi: raise CourseError(f"The lower end of the slice ({lo:.1e}) is above the upper end ({hi:.1e}).")
-        if lo != plo or hi != phi: why = f"chosen by hand: slice({lo:.1e}, {hi:.1e})"
+        if lo > hi: raise CourseError(f"The lower end of the slice ({rate_text(lo)}) is above the upper end ({rate_text(hi)}).")
+        if by_hand(lo, hi, plo, phi): why = f"chosen by hand: {rate_text(slice(lo, hi))}"
         hist = train(learn, epochs, slice(lo, hi), events=self.events, stop=self.stop, phase='finetune')
         after = evaluate(learn)
         final = {k: after[k] for k in ('valid_loss', 'accuracy', 'error_rate')}
@@ -436,7 +457,7 @@ def finetune(self:Course, epochs:int=2, lo:float|None=None, hi:float|None=None, 
         hist.update(final, stage=name)
         self._record_run('finetune', hist, lr=slice(lo, hi))
         save_stage(learn, name, overwrite=overwrite, step='finetune', arch=L['arch'], epochs=len(hist['epochs']),
-                   lr=f"slice({lo:.1e}, {hi:.1e})", freeze_to=freeze_to, stopped=hist['stopped'], **final)
+                   lr=rate_text(slice(lo, hi)), freeze_to=freeze_to, stopped=hist['stopped'], **final)
         cmp = compare_models(before, after, (stage1['stage'], name))
         kept = 'stage-2' if keep == 'new' or cmp['better'] == name else 'stage-1'
         if kept == 'stage-1': load_stage(learn, stage1['stage']); _freeze_as(learn, self._stage1_freeze())
@@ -493,7 +514,7 @@ def demonstrate(self:Course, epochs:int=2, lr:float|None=None) -> dict:
     final = {k: after[k] for k in ('valid_loss', 'accuracy', 'error_rate')}
     hist.update(final, stage=None)
     self._record_run('demo', hist, lr=lr)
-    cmp = compare_models(before, after, (stage1['stage'], f'all layers at {lr:.0e}'))
+    cmp = compare_models(before, after, (stage1['stage'], f'all layers at {rate_text(lr)}'))
     worse = after['accuracy'] < before['accuracy'] or after['accuracy'] == before['accuracy'] and after['valid_loss'] > before['valid_loss']
     self.demo_result = dict(history=hist, compare=cmp, lr=lr, epochs=epochs, worse=worse,
                             before={k: before[k] for k in final}, after=final)
@@ -568,7 +589,7 @@ def more_augmentation(self:Course):
 def remedy(self:Course, kind:str, epochs:int|None=None, pairs=None, min_val:int=1) -> dict:
     "Retrain stage 1's recipe with one remedy for the confused classes and compare with the current model (`vision_course.remedies`)."
     from vision_course.remedies import run_remedy
-    return run_remedy(self, kind, epochs=epochs, pairs=pairs, min_val=min_val)
+    with self._memory(f"The remedy '{kind}'"): return run_remedy(self, kind, epochs=epochs, pairs=pairs, min_val=min_val)
 
 # %% ../nbs/06_course.ipynb #8172ea12
 @patch

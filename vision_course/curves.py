@@ -10,8 +10,9 @@ import math
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['CASES', 'SHORT', 'START_FACTOR', 'LOSS_FLOOR', 'DIVERGE', 'DIVERGE_ABS', 'WORSE_ABS', 'WORSE_REL', 'HIGH',
-           'FALLING_ABS', 'FALLING_REL', 'MORE_EPOCHS', 'COLOURS', 'Verdict', 'epoch_values', 'diagnose', 'mark_axes']
+__all__ = ['CASES', 'SHORT', 'SURE', 'START_FACTOR', 'LOSS_FLOOR', 'DIVERGE', 'DIVERGE_ABS', 'WORSE_ABS', 'WORSE_REL', 'HIGH',
+           'LOW', 'FALLING_ABS', 'FALLING_REL', 'NEAR', 'MORE_EPOCHS', 'COLOURS', 'Verdict', 'epoch_values', 'diagnose',
+           'mark_axes']
 
 # %% ../nbs/04b_curves.ipynb #77dc8b4e
 CASES = {
@@ -23,6 +24,7 @@ CASES = {
 }
 SHORT = dict(too_high='rate too high', too_low='rate too low or too few epochs', overfit='overfitting', fine='fine',
              short='too short to judge')  # the same verdicts in a table's few words
+SURE = dict(sure='sure', likely='likely', unsure='not sure')  # how sure the doctor is of its case, in words
 
 # %% ../nbs/04b_curves.ipynb #21407817
 def _plain(v):
@@ -33,21 +35,28 @@ def _plain(v):
 
 @dataclass
 class Verdict:
-    "What the curve doctor concluded about a run: the case, why, and what to try."
+    "What the curve doctor concluded about a run: the case, why, what to try, and how sure it is."
     case: str  # one of `CASES`
     title: str
     text: str  # two or three plain sentences
     evidence: list = field(default_factory=list)  # the numbers behind the verdict, as sentences
     marks: list = field(default_factory=list)  # dict(epoch, key, label): points to mark on the loss plot
     actions: list = field(default_factory=list)  # dict(label, action, **params): the next steps to offer
+    sure: str = 'likely'  # one of `SURE`: how sure the doctor is of `case`
+    sure_why: str = ''  # why so sure (or not), in a few words
 
     def to_dict(self) -> dict:
         "The verdict as plain JSON data."
         return _plain(dict(case=self.case, title=self.title, text=self.text, evidence=self.evidence,
-                           marks=self.marks, actions=self.actions))
+                           marks=self.marks, actions=self.actions, sure=self.sure, sure_why=self.sure_why))
+
+    @property
+    def sureness(self) -> str:
+        "How sure, in words: 'likely (one sign only)'."
+        return SURE.get(self.sure, self.sure) + (f" ({self.sure_why})" if self.sure_why else '')
 
     def __str__(self):
-        lines = [self.title, self.text] + [f"  - {e}" for e in self.evidence]
+        lines = [self.title, f"How sure: {self.sureness}", self.text] + [f"  - {e}" for e in self.evidence]
         if self.actions: lines.append("Try: " + " | ".join(a['label'] for a in self.actions))
         return '\n'.join(lines)
 
@@ -81,11 +90,13 @@ def _scale_lr(lr, f:float):
 # %% ../nbs/04b_curves.ipynb #ed396a0d
 START_FACTOR = 2.0     # last valid loss above this × the starting loss: the model got worse than untrained
 LOSS_FLOOR = 3.0       # ... and above this absolute loss
-DIVERGE = 1.5          # smoothed train loss at the end above this × its start: diverged
+DIVERGE = 1.5          # train loss over the last epoch above this × its start: diverged
 DIVERGE_ABS = 0.5      # ... and at least this much above it
 WORSE_ABS, WORSE_REL = 0.01, 0.10   # overfit: last error at least best + max(WORSE_ABS, WORSE_REL × best)
 HIGH = 0.5             # too low: error still at least this fraction of the error of guessing
+LOW = 0.1              # error at most this fraction of the error of guessing: low; train loss above valid loss is then a note
 FALLING_ABS, FALLING_REL = 0.02, 0.25  # too low: the last epoch removed at least max(these) of the error left
+NEAR = 0.5             # a sign at least this fraction of the way to its line makes "all fine" only likely
 MORE_EPOCHS = 3
 
 def _first_bad(hist:dict):
@@ -108,7 +119,43 @@ def _start_loss(hist:dict):
 def _known(epochs:list, vals:list) -> list:
     return [(e, v) for e, v in zip(epochs, vals) if v is not None]
 
+def _train_losses(hist:dict, epochs:list):
+    """Epoch -> its training loss as the mean of its raw batch losses (`raw`, a set, holds those epochs), else fastai's
+    smoothed `train_loss`."""
+    per, sums = hist.get('batches_per_epoch') or 0, {}
+    for b in hist.get('batches') or []:
+        if per and _finite(b[1]):
+            s = sums.setdefault((b[0] - 1) // per, [0., 0]); s[0] += b[1]; s[1] += 1
+    out, raw = dict(_known(epochs, epoch_values(hist, 'train_loss'))), set()
+    for i, ep in enumerate(epochs):
+        if i in sums:
+            out[ep] = sums[i][0] / sums[i][1]
+            raw.add(ep)
+    return out, raw
+
+def _end_loss(hist:dict):
+    "The mean raw loss of the last epoch's worth of batches recorded (the last batch if an epoch's length is unknown), and how many."
+    b = [x[1] for x in hist.get('batches') or [] if _finite(x[1])][-(hist.get('batches_per_epoch') or 1):]
+    return (sum(b) / len(b) if b else None), len(b)
+
+def _guess(C) -> float:
+    "The error of guessing among `C` classes (two when unknown)."
+    return 1 - 1 / C if C and C > 1 else 0.5
+
+def _above(hist, epochs):
+    "The training loss above the validation loss at the end, as (train, valid, evidence sentence), or None."
+    train, raw = _train_losses(hist, epochs)
+    valid, ep = dict(_known(epochs, epoch_values(hist, 'valid_loss'))), epochs[-1]
+    if ep not in train or ep not in valid or train[ep] <= valid[ep]: return None
+    what = "the mean of the last epoch's batches, unsmoothed" if ep in raw else "fastai's smoothed value"
+    s = dict(_known(epochs, epoch_values(hist, 'train_loss'))).get(ep)
+    lag = (f"; fastai's smoothed train_loss column says {_num(s)}, as it still carries earlier batches"
+           if ep in raw and s is not None and s > 1.2 * train[ep] else '')
+    return train[ep], valid[ep], f"at the end, training loss {_num(train[ep])} ({what}) > validation loss {_num(valid[ep])}{lag}"
+
 # %% ../nbs/04b_curves.ipynb #fa2d840b
+_COUNT = {2: 'two', 3: 'three'}
+
 def _retry_lr(hist):
     lr = hist.get('lr')
     if lr is None: return []
@@ -124,23 +171,25 @@ def _too_high(hist, epochs, C, certain_only:bool=False):
         return Verdict('too_high', CASES['too_high'],
                        "The loss became NaN or infinite: the steps were so large that the numbers overflowed, and the "
                        "weights are now broken for good. Start again from a new learner with a much lower learning rate.",
-                       [where], [dict(epoch=ep, key=key, label="loss not a number")], [find] + _retry_lr(hist))
+                       [where], [dict(epoch=ep, key=key, label="loss not a number")], [find] + _retry_lr(hist),
+                       'sure', "a loss that is not a number leaves no doubt")
     start, valid = _start_loss(hist), _known(epochs, epoch_values(hist, 'valid_loss'))
     evidence, marks = [], []
     parts = [LOSS_FLOOR] + ([2 * math.log(C)] if C and C > 1 else []) + ([START_FACTOR * start] if start else [])
     limit = max(parts)
-    if valid and valid[-1][1] > limit and not certain_only:
+    wild = bool(valid) and valid[-1][1] > limit and not certain_only
+    if wild:
         ep, v = valid[-1]
         why = [f"{_num(LOSS_FLOOR)}"] + ([f"twice the {_num(math.log(C))} of guessing among {C} classes"] if C and C > 1 else []) \
               + ([f"twice the {_num(start)} of the untrained model"] if start else [])
         evidence.append(f"validation loss after epoch {ep}: {_num(v)}, above the limit {_num(limit)} (the largest of: {'; '.join(why)})")
         marks.append(dict(epoch=ep, key='valid_loss', label=f"valid loss {_num(v)}"))
-    b = hist.get('batches') or []
-    end = b[-1][2] if b else None
-    rose = start and _finite(end) and end > max(DIVERGE * start, start + DIVERGE_ABS)
+    end, n = _end_loss(hist)
+    over = f"over the last {n} batches (their mean)" if n > 1 else "at the last batch"
+    rose = bool(start) and end is not None and end > max(DIVERGE * start, start + DIVERGE_ABS)
     if rose:
-        evidence.append(f"smoothed training loss went from {_num(start)} at the first batch to {_num(end)} at the end")
-        marks.append(dict(epoch=epochs[-1], key='train_loss', label="train loss went up"))
+        evidence.append(f"training loss went from {_num(start)} at the first batch to {_num(end)} {over}")
+        if epochs: marks.append(dict(epoch=epochs[-1], key='train_loss', label="train loss went up"))
     if not evidence: return None
     actions = [find] + _retry_lr(hist)
     if rose: text = "The training loss went up instead of down: each step was so large that it threw the weights away from good values."
@@ -148,11 +197,16 @@ def _too_high(hist, epochs, C, certain_only:bool=False):
                   "that the model behaves very differently on new images.")
     text += (" Lower the learning rate (the lr finder shows where the loss falls fastest) and start again from a new "
              "learner, since the weights this run left behind are damaged.")
-    if start and _finite(end) and end < start / DIVERGE:
-        evidence.append(f"yet the smoothed training loss fell, from {_num(start)} to {_num(end)}")
+    if start and end is not None and end < start / DIVERGE:
+        evidence.append(f"yet the training loss fell, from {_num(start)} at the first batch to {_num(end)} {over}")
         text += " As the training loss did fall, more epochs at this rate may also settle it, but a lower rate is the safer fix."
         actions.append(dict(label=f"Train {MORE_EPOCHS} more epochs", action='more', epochs=MORE_EPOCHS))
-    return Verdict('too_high', CASES['too_high'], text, evidence, marks, actions)
+    if rose and wild: sure = 'sure', "two signs agree: the training loss climbed and the validation loss is far too high"
+    elif rose: sure = 'sure', "the training loss ended far above where it started, which only steps that are too large do"
+    elif len(epochs) > 1: sure = 'likely', "only the validation loss says so; the training loss did not climb"
+    else: sure = 'unsure', ("one epoch only, and only the validation loss says so: trained from scratch, a model's "
+                            "validation loss is often wild after its first epoch")
+    return Verdict('too_high', CASES['too_high'], text, evidence, marks, actions, *sure)
 
 def _overfit(hist, epochs, C):
     "Case 3: the error (or valid loss) was best in the middle and clearly worse at the end."
@@ -166,10 +220,19 @@ def _overfit(hist, epochs, C):
     name = key.replace('_', ' ')
     evidence = [f"{name}: best {_num(best)} after epoch {best_ep}, then {_num(last)} after epoch {last_ep} "
                 f"(worse by {_num(last - best)}, more than the margin of {_num(margin)})"]
-    train = dict(_known(epochs, epoch_values(hist, 'train_loss')))
+    train, _ = _train_losses(hist, epochs)
     falling = best_ep in train and last_ep in train and train[last_ep] < train[best_ep]
     if best_ep in train and last_ep in train:
         evidence.append(f"training loss meanwhile went from {_num(train[best_ep])} to {_num(train[last_ep])}")
+    valid = dict(_known(epochs, epoch_values(hist, 'valid_loss')))
+    vrose = key == 'error_rate' and best_ep in valid and last_ep in valid and valid[last_ep] > valid[best_ep]
+    if vrose: evidence.append(f"validation loss rose with it, from {_num(valid[best_ep])} to {_num(valid[last_ep])}")
+    big = last - best >= 2 * margin
+    if key != 'error_rate': sure = 'likely', "there is no error rate, only the validation loss to read"
+    elif big and vrose: sure = 'sure', "two signs agree: the error rose by more than twice the margin, and the validation loss rose with it"
+    elif big: sure = 'likely', "the error rose by more than twice the margin, but the validation loss did not rise with it"
+    elif vrose: sure = 'likely', "the error rose only just past the margin, though the validation loss rose with it"
+    else: sure = 'unsure', "the error rose only just past the margin, and the validation loss did not rise"
     n = best_ep + 1
     return Verdict('overfit', CASES['overfit'],
                    f"The {name} was best after epoch {best_ep} and then got worse"
@@ -181,35 +244,43 @@ def _overfit(hist, epochs, C):
                     dict(epoch=last_ep, key=key, label=f"then {_num(last)}")],
                    [dict(label=f"Start again with {n} epoch{'s' * (n != 1)}", action='retrain', epochs=n,
                          **({'lr': hist['lr']} if hist.get('lr') is not None else {})),
-                    dict(label="Back to step 4: stronger augmentation", action='augment')])
+                    dict(label="Back to step 4: stronger augmentation", action='augment')], *sure)
+
+def _low_error(hist, epochs, C) -> bool:
+    "The last error rate is low: at most `LOW` × the error of guessing."
+    err = _known(epochs, epoch_values(hist, 'error_rate'))
+    return bool(err) and err[-1][1] <= LOW * _guess(C)
+
+def _trend(hist, epochs):
+    "The error rate (else the valid loss) over the run: (key, values, a sentence or None, still falling fast in the last epoch)."
+    key = 'error_rate' if any(v is not None for v in epoch_values(hist, 'error_rate')) else 'valid_loss'
+    name, vals = key.replace('_', ' '), _known(epochs, epoch_values(hist, key))
+    if len(vals) < 2: return key, vals, None, False
+    (_, first), (_, prev), (_, last) = vals[0], vals[-2], vals[-1]
+    change = (first - last) / first if first else 0.
+    said = (f"{name} stayed at {_num(last)} over the run" if abs(change) < 0.005 else
+            f"{name} went from {_num(first)} to {_num(last)} over the run ({'down' if change > 0 else 'up'} "
+            f"{abs(change):.0%}); the last epoch {'lowered' if prev >= last else 'raised'} it by {_num(abs(prev - last))}")
+    return key, vals, said, prev - last >= max(FALLING_ABS, FALLING_REL * prev)
 
 def _too_low(hist, epochs, C):
-    "Case 4: error still high, train loss above valid loss, or error still falling fast at the end."
-    has_err = any(v is not None for v in epoch_values(hist, 'error_rate'))
-    key = 'error_rate' if has_err else 'valid_loss'
-    name, vals = key.replace('_', ' '), _known(epochs, epoch_values(hist, key))
+    "Case 4: error still high, or (unless the error is already low) still falling fast or train loss above valid loss."
+    key, vals, said, falling = _trend(hist, epochs)
+    name, low, guess = key.replace('_', ' '), _low_error(hist, epochs, C), _guess(C)
     reasons, evidence, marks = [], [], []
-    guess = 1 - 1 / C if C and C > 1 else 0.5
-    if has_err and vals and vals[-1][1] >= HIGH * guess:
+    if key == 'error_rate' and vals and vals[-1][1] >= HIGH * guess:
         reasons.append("the error rate is still high")
         evidence.append(f"error rate {_num(vals[-1][1])} after epoch {vals[-1][0]}; guessing among "
                         f"{C if C and C > 1 else 2} classes gives {_num(guess)}")
         marks.append(dict(epoch=vals[-1][0], key=key, label=f"error still {_num(vals[-1][1])}"))
-    if len(vals) >= 2:
-        (_, first), (_, prev), (last_ep, last) = vals[0], vals[-2], vals[-1]
-        change = (first - last) / first if first else 0.
-        evidence.append((f"{name} stayed at {_num(last)} over the run" if abs(change) < 0.005 else
-                         f"{name} went from {_num(first)} to {_num(last)} over the run ({'down' if change > 0 else 'up'} "
-                         f"{abs(change):.0%}); the last epoch {'lowered' if prev >= last else 'raised'} it by {_num(abs(prev - last))}"))
-        if prev - last >= max(FALLING_ABS, FALLING_REL * prev):
-            reasons.append(f"the {name} was still falling fast in the last epoch")
-            if not marks: marks.append(dict(epoch=last_ep, key=key, label="still falling"))
-    train, valid = (dict(_known(epochs, epoch_values(hist, k))) for k in ('train_loss', 'valid_loss'))
-    last_ep = epochs[-1]
-    if last_ep in train and last_ep in valid and train[last_ep] > valid[last_ep]:
+    if said: evidence.append(said)
+    if falling and not low:
+        reasons.append(f"the {name} was still falling fast in the last epoch")
+        if not marks: marks.append(dict(epoch=vals[-1][0], key=key, label="still falling"))
+    if (above := _above(hist, epochs)) and not low:
         reasons.append("the training loss is still above the validation loss")
-        evidence.append(f"at the end, training loss {_num(train[last_ep])} > validation loss {_num(valid[last_ep])}")
-        marks.append(dict(epoch=last_ep, key='train_loss', label="train loss above valid loss"))
+        evidence.append(above[2])
+        marks.append(dict(epoch=epochs[-1], key='train_loss', label="train loss above valid loss"))
     if not reasons: return None
     text = (f"The model is still far from what it can learn: {'; '.join(reasons)}. A learning rate that is too low and "
             "too few epochs look the same here: train more epochs on top of this run, or raise the rate (the lr finder "
@@ -217,21 +288,57 @@ def _too_low(hist, epochs, C):
     if any('training loss' in r for r in reasons):
         text += (" Augmentation and dropout make training batches harder than the validation images, but by the end of "
                  "a good run the training loss usually goes below the validation loss.")
+    k = len(reasons)
+    if len(epochs) == 1:
+        sure = (('likely', f"{_COUNT.get(k, k)} signs agree, but after one epoch the trend cannot be read") if k > 1 else
+                ('unsure', "one epoch only and one sign: the trend cannot be read"))
+    else: sure = ('sure', f"{_COUNT.get(k, k)} signs agree") if k > 1 else ('likely', f"one sign only: {reasons[0]}")
     return Verdict('too_low', CASES['too_low'], text, evidence, marks,
                    [dict(label=f"Train {MORE_EPOCHS} more epochs", action='more', epochs=MORE_EPOCHS),
-                    dict(label="Run the learning-rate finder (raise the rate)", action='lr_find')])
+                    dict(label="Run the learning-rate finder (raise the rate)", action='lr_find')], *sure)
+
+def _fine_sure(hist, epochs, C):
+    "How sure 'all fine' is: by the number of epochs, and whether a sign came near its line."
+    n = len(epochs)
+    if n == 1: return 'unsure', "one epoch only: the trend cannot be read, and overfitting needs three epochs to show"
+    if n == 2: return 'likely', "two epochs: overfitting needs three to show"
+    key, vals, _, falling = _trend(hist, epochs)
+    vals, name = [v for _, v in vals], key.replace('_', ' ')
+    if falling: return 'likely', f"the {name} still fell fast in the last epoch, by {_num(vals[-2] - vals[-1])}"
+    if len(vals) >= 2 and vals[-2] - vals[-1] >= NEAR * max(FALLING_ABS, FALLING_REL * vals[-2]):
+        return 'likely', f"the {name} still fell by {_num(vals[-2] - vals[-1])} in the last epoch, not far from the line for 'more epochs'"
+    if vals and vals[-1] - min(vals) >= NEAR * max(WORSE_ABS, WORSE_REL * min(vals)):
+        return 'likely', f"the {name} ended {_num(vals[-1] - min(vals))} above its best, not far from the line for overfitting"
+    return 'sure', f"{n} epochs: the {name} fell and stayed down"
 
 def _fine(hist, epochs, C):
-    "Case 5: nothing to change."
-    err, evidence = _known(epochs, epoch_values(hist, 'error_rate')), []
+    "Case 5: nothing to change; at a low error, a training loss above the validation loss or an error still falling are notes."
+    err, evidence, actions = _known(epochs, epoch_values(hist, 'error_rate')), [], []
     if err: evidence.append(f"final error rate {_num(err[-1][1])} after epoch {err[-1][0]}, its best was {_num(min(v for _, v in err))}")
-    train, valid = (_known(epochs, epoch_values(hist, k)) for k in ('train_loss', 'valid_loss'))
-    if train and valid: evidence.append(f"training loss {_num(train[-1][1])}, validation loss {_num(valid[-1][1])} at the end")
-    return Verdict('fine', CASES['fine'],
-                   "Nothing in the curves calls for a change: the error fell and did not get worse again. The training "
-                   "loss below the validation loss is normal, since the model has seen the training images; it is not "
-                   "by itself overfitting, which shows as the error rate getting worse.",
-                   evidence, [dict(epoch=err[-1][0], key='error_rate', label=f"error {_num(err[-1][1])}")] if err else [], [])
+    text = ("Nothing in the curves calls for a change: the error fell and did not get worse again. The training "
+            "loss below the validation loss is normal, since the model has seen the training images; it is not "
+            "by itself overfitting, which shows as the error rate getting worse.")
+    if above := _above(hist, epochs):
+        evidence.append(above[2])
+        text = ("Nothing in the curves calls for a change: the error fell to a low value and did not get worse again. The "
+                f"training loss ({_num(above[0])}) is still above the validation loss ({_num(above[1])}); at an error this "
+                "low that is no sign of a rate too low: augmentation and dropout make the training batches harder than "
+                "the validation images.")
+    else:
+        (train, raw), valid = _train_losses(hist, epochs), dict(_known(epochs, epoch_values(hist, 'valid_loss')))
+        if (ep := epochs[-1]) in train and ep in valid:
+            how = " (the mean of the last epoch's batches)" if ep in raw else ''
+            evidence.append(f"training loss {_num(train[ep])}{how}, validation loss {_num(valid[ep])} at the end")
+    _, _, said, falling = _trend(hist, epochs)
+    if falling:
+        evidence.append(said)
+        text += (" The error was still falling fast in the last epoch, though: a few more epochs may lower it further.")
+        actions.append(dict(label=f"Train {MORE_EPOCHS} more epochs", action='more', epochs=MORE_EPOCHS))
+    elif above: text += " A few more epochs might still lower the error a little."
+    title = "All fine" if above else CASES['fine']  # not "train loss below valid loss is normal" when it is above
+    return Verdict('fine', title, text,
+                   evidence, [dict(epoch=err[-1][0], key='error_rate', label=f"error {_num(err[-1][1])}")] if err else [], actions,
+                   *_fine_sure(hist, epochs, C))
 
 # %% ../nbs/04b_curves.ipynb #6282fe7a
 def _cut_short(hist, epochs, C, finished, planned):
@@ -244,12 +351,13 @@ def _cut_short(hist, epochs, C, finished, planned):
                    "The run was stopped before the one-cycle schedule brought the learning rate back down. In the "
                    "middle of a cycle the rate is near its highest and the validation numbers swing widely, so they "
                    "say little about how a whole run ends. Train a full run, or carry on from here, to judge.",
-                   [stopped], [], [dict(label=f"Train {more} more epoch{'s' * (more != 1)}", action='more', epochs=more)])
+                   [stopped], [], [dict(label=f"Train {more} more epoch{'s' * (more != 1)}", action='more', epochs=more)],
+                   'sure', "a run stopped in the middle of its cycle cannot be judged")
 
 def diagnose(hist:dict, # a history from `vision_course.train.train`
              n_classes:int|None=None, # the number of classes, if known
             ) -> Verdict:
-    "Which of `CASES` a training run shows, with the evidence and what to try."
+    "Which of `CASES` a training run shows, with the evidence, what to try, and how sure it is."
     epochs = [row.get('epoch', i) for i, row in enumerate(hist.get('epochs') or [])]
     C = n_classes
     if not epochs and not _first_bad(hist):
@@ -259,7 +367,8 @@ def diagnose(hist:dict, # a history from `vision_course.train.train`
                        "No epoch has finished yet, so there is no validation loss or error rate to read. Train at least "
                        "one full epoch; telling overfitting apart needs three.",
                        [f"{n} training batch{'es' * (n != 1)} recorded" + (f", {per} make an epoch" if per else '')], [],
-                       [dict(label=f"Train {more} epoch{'s' * (more != 1)}", action='more', epochs=more)])
+                       [dict(label=f"Train {more} epoch{'s' * (more != 1)}", action='more', epochs=more)],
+                       'sure', "no epoch has finished, so there is nothing to read yet")
     finished, planned = len(epochs), hist.get('planned_epochs') or 0
     if hist.get('stopped') and finished < planned: return _cut_short(hist, epochs, C, finished, planned)
     for check in (_too_high, _overfit, _too_low):
@@ -270,6 +379,11 @@ def diagnose(hist:dict, # a history from `vision_course.train.train`
 
 # %% ../nbs/04b_curves.ipynb #9668d61d
 COLOURS = {'too_high': 'crimson', 'overfit': 'darkorange', 'too_low': 'royalblue', 'fine': 'seagreen'}
+
+def _side(ax, x) -> dict:
+    "Labels in the right half of the axes end at their point (to its left), so the right edge never cuts them off."
+    lo, hi = ax.get_xlim()
+    return dict(ha='right' if hi > lo and (x - lo) / (hi - lo) > .5 else 'left')
 
 def mark_axes(ax, verdict:Verdict, hist:dict, x_of_epoch=None, ax2=None) -> list:
     "Draw `verdict`'s marks on `ax` (losses) or `ax2` (the metric, if given); `x_of_epoch(epoch)` places an epoch. Returns the artists."
@@ -285,8 +399,10 @@ def mark_axes(ax, verdict:Verdict, hist:dict, x_of_epoch=None, ax2=None) -> list
         y = vals[rows[m['epoch']]] if m['epoch'] in rows else None
         if y is None:
             out.append(a.axvline(x, color=colour, ls=':'))
-            out.append(a.annotate(m['label'], (x, 0.95), xycoords=a.get_xaxis_transform(), color=colour, fontsize=9))
+            out.append(a.annotate(m['label'], (x, 0.95), xycoords=a.get_xaxis_transform(), color=colour, fontsize=9, **_side(a, x)))
         else:
             out += a.plot([x], [y], 'o', ms=12, mfc='none', mew=2, color=colour)
-            out.append(a.annotate(m['label'], (x, y), xytext=(6, 8), textcoords='offset points', color=colour, fontsize=9))
+            side = _side(a, x)
+            out.append(a.annotate(m['label'], (x, y), xytext=(-6 if side['ha'] == 'right' else 6, 8), textcoords='offset points',
+                                  color=colour, fontsize=9, **side))
     return out

@@ -221,12 +221,20 @@ def to_rgb(im:Image.Image, in_place:bool=False) -> Image.Image:
     return im.convert('RGB')
 
 def load_rgb(path) -> Image.Image:
-    "Open `path` as 8-bit RGB with `to_rgb`; a file that cannot be read raises `DataError` naming it."
+    """Open `path` as 8-bit RGB with `to_rgb`; a file that cannot be read, or has more pixels than Pillow's limit
+    (`Image.MAX_IMAGE_PIXELS`: a decompression bomb, or far more than a model needs), raises `DataError` naming it."""
+    too_big = lambda w, h: DataError(f"{path} is {w:,}×{h:,} pixels, more than the {Image.MAX_IMAGE_PIXELS:,} this app opens "
+                                     "(a decompression bomb, or far larger than a model needs): it was not decoded. Save a smaller copy.")
     try:
-        with Image.open(path) as im:
+        with open_quietly(path) as im:
+            if im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS: raise too_big(*im.size)  # checked before the pixels are decoded
             im.load()
             return to_rgb(im, in_place=True)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    except DataError: raise
+    except Image.DecompressionBombError:  # Pillow's own refusal, at twice its limit, before the size is known here
+        raise DataError(f"{path} has far more than the {Image.MAX_IMAGE_PIXELS:,} pixels this app opens (a decompression "
+                        "bomb, or far larger than a model needs): it was not decoded. Save a smaller copy.") from None
+    except (OSError, SyntaxError, ValueError) as e:
         raise DataError(f"{path} cannot be read as an image ({e}). Run `vision-course check` on the folder to find every such file.") from None
 
 def open_image(path):

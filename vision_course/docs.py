@@ -6,15 +6,15 @@ Docs: https://github.com/vision-course/vision-course/docs.html.md"""
 
 # %% ../nbs/07f_docs.ipynb #941ed040
 from __future__ import annotations
-import ast, difflib, enum, html, importlib, inspect, re, sys, threading
+import ast, difflib, enum, html, importlib, inspect, io, json, re, sys, threading, tokenize
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from .core import CourseError
 from .v1names import RENAMES, renamed
 
 # %% auto #0
-__all__ = ['SOURCES', 'FASTAI', 'TORCH', 'CLOSE', 'DOCS', 'SETUPS', 'EXAMPLES', 'INSTANCES', 'SKETCH', 'IMPORTABLE',
-           'UnknownNameError', 'Entry', 'index', 'search', 'example_key', 'lookup', 'entry_html', 'entry_text', 'doc']
+__all__ = ['SOURCES', 'FASTAI', 'TORCH', 'CLOSE', 'EXAMPLES', 'DOCS', 'SETUPS', 'INSTANCES', 'SKETCH', 'IMPORTABLE',
+           'UnknownNameError', 'Entry', 'index', 'example_key', 'search', 'lookup', 'entry_html', 'entry_text', 'doc']
 
 # %% ../nbs/07f_docs.ipynb #5a91f561
 class UnknownNameError(CourseError, LookupError):
@@ -37,6 +37,7 @@ class Entry:
     example:str=''  # code to run: written for the bundled sample, or a sketch made from the signature
     sketch:bool=False  # True when `example` is a sketch, not written by hand and tested
     filled:bool=False  # True once `lookup` has read the signature, documentation and example
+    uses:int=0  # how often the lessons' code writes it (a fastai 2 name: also the v1 names it replaced); see `index`
 
     def __getitem__(self, key:str):
         if key not in {f.name for f in fields(self)}: raise KeyError(key)
@@ -226,6 +227,52 @@ def _link(entries:list[Entry]):
             same.v1 = same.v1 + (k,)
             same.note = ' '.join(filter(None, [same.note, f"v1's `{k}` is `{r['v2']}` in fastai 2, not this: {r['note']}"]))
 
+# %% ../nbs/07f_docs.ipynb #b0c87298
+_ALIASES = (('learn.recorder.', 'Recorder.'), ('recorder.', 'Recorder.'), ('learn.', 'Learner.'), ('dls.', 'DataLoaders.'),
+            ('data.', 'DataBunch.'), ('interp.', 'ClassificationInterpretation.'), ('models.', ''))
+
+def _normal(query:str) -> str:
+    "The query as the index writes names: no call brackets, instances (`learn.`, `dls.`) as their classes."
+    q = query.strip().removesuffix('()').strip()
+    for a, b in _ALIASES:
+        if q.startswith(a): return b + q[len(a):]
+    return q
+
+_CHAIN = re.compile(r'(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*')
+
+def _code_names(src:str) -> list[str]:
+    "The dotted names the code `src` writes (`learn.fit_one_cycle`, `ImageDataBunch.from_name_re`), in order; not those in strings or comments."
+    code = ''.join(l for l in src.splitlines(True) if not l.lstrip().startswith(('%', '!')))  # IPython's magics and shell lines
+    try: toks = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError): return _CHAIN.findall(code)
+    out, chain, prev = [], [], None
+    for t in toks:
+        if t.type == tokenize.OP and t.string == '.': pass  # the chain goes on
+        elif t.type == tokenize.NAME and prev == '.':
+            if chain: chain.append(t.string)  # else a method of a call's result, `f(x).normalize`: its owner is unknown
+        else:
+            if chain: out.append('.'.join(chain))
+            chain = [t.string] if t.type == tokenize.NAME else []
+        prev = t.string if t.type == tokenize.OP else None
+    return out + (['.'.join(chain)] if chain else [])
+
+def _lesson_uses() -> dict[str, int]:
+    "How often the lessons' code writes each name, named as the index names it (`learn.lr_find` counts for `Learner.lr_find` and `Learner`)."
+    import vision_course
+    counts = {}
+    for nb in sorted((Path(vision_course.__file__).parent/'lessons').glob('*.ipynb')):
+        try: cells = json.loads(nb.read_text(encoding='utf-8'))['cells']
+        except (OSError, ValueError, KeyError): continue  # a lesson that cannot be read only weighs nothing
+        for c in cells:
+            if c.get('cell_type') != 'code': continue
+            for chain in _code_names(''.join(c.get('source', ''))):
+                parts = _normal(chain).split('.')
+                for i in range(1, len(parts) + 1):
+                    names = {'.'.join(parts[:i])}
+                    if i > 1 and parts[0] in _V1_CLASSES: names.add('.'.join([_V1_CLASSES[parts[0]], *parts[1:i]]))  # `data.classes`
+                    for n in names: counts[n] = counts.get(n, 0) + 1
+    return counts
+
 # %% ../nbs/07f_docs.ipynb #ade893e9
 _INDEX: list[Entry] = []
 _LOCK = threading.Lock()
@@ -242,20 +289,13 @@ def index() -> list[Entry]:
         seen = {e.path for e in entries}
         entries += [e for e in own if e.path not in seen]
         _link(entries)
+        uses = _lesson_uses()
+        for e in entries: e.uses = uses.get(e.name, 0) + sum(uses.get(v, 0) for v in e.v1 if v != e.name)
         _INDEX[:] = entries
     return _INDEX
 
 # %% ../nbs/07f_docs.ipynb #860e517f
-_ALIASES = (('learn.recorder.', 'Recorder.'), ('recorder.', 'Recorder.'), ('learn.', 'Learner.'), ('dls.', 'DataLoaders.'),
-            ('data.', 'DataBunch.'), ('interp.', 'ClassificationInterpretation.'))
 CLOSE = 0.75  # the least `difflib` ratio for a typo to count as a match
-
-def _normal(query:str) -> str:
-    "The query as the index writes names: no call brackets, instances (`learn.`, `dls.`) as their classes."
-    q = query.strip().removesuffix('()').strip()
-    for a, b in _ALIASES:
-        if q.startswith(a): return b + q[len(a):]
-    return q
 
 def _key(s:str) -> str: return s.lower().replace('_', '')
 
@@ -266,20 +306,36 @@ def _close(a:str, b:str) -> float:
 
 def _rank(e:Entry) -> int: return SOURCES.index(e.source) if e.source in SOURCES else len(SOURCES)
 
+def _same(q:str, names) -> int | None:
+    "0 when `q` is one of `names`, 1 when it is but for case, 2 when it is but for case and underscores; else None."
+    if q in names: return 0
+    if q.lower() in (n.lower() for n in names): return 1
+    if _key(q) in (_key(n) for n in names): return 2
+    return None
+
+EXAMPLES = {}  # the key of an entry (see `example_key`) → (setup, the lines that show it): filled in "Examples" below
+
+def example_key(e:Entry) -> str:
+    "The key of `e`'s example in `EXAMPLES`: its name for fastai and torch, 'v1.' + name for the v1 layer, else its path."
+    return e.name if e.source in ('fastai', 'torch') else f'v1.{e.name}' if e.source == 'v1' else e.path
+
+def _weight(e:Entry) -> int:
+    "How much a learner is likely to mean `e`: 2 for a name the lessons write (or its fastai 2 name), 1 more for a written example."
+    return 2 * (e.uses > 0) + (example_key(e) in EXAMPLES)
+
 def _score(e:Entry, q:str) -> tuple | None:
     "How well `e` matches the normalised query `q` (lower is better), or None for no match."
     last = e.name if e.kind == 'module' else e.name.rpartition('.')[2]  # `train` finds functions, not the module
-    names, kq = (e.name, last, e.path), _key(q)
-    if q in names: tier, r = 0, 1.
-    elif q.lower() in (n.lower() for n in names): tier, r = 1, 1.
-    elif kq in (_key(n) for n in names): tier, r = 2, 1.
-    elif any(_key(n).startswith(kq) for n in (e.name, last)): tier, r = 3, 1.
-    elif any(kq in _key(n) for n in (e.name, last)): tier, r = 4, 1.
-    elif len(kq) > 2 and kq in _key(e.path): tier, r = 5, 1.
-    elif (r := max(_close(kq, _key(n)) for n in (e.name, last))) >= CLOSE: tier = 6
-    elif len(q) > 3 and q.lower() in e.note.lower(): tier, r = 7, 1.  # `max_lr` finds what v1 called it with
+    names, kq, r = (e.name, last, e.path), _key(q), 1.
+    if (tier := _same(q, names)) is not None: group = 0
+    elif e.v1 and (tier := _same(q, [n for v in e.v1 for n in (v, v.rpartition('.')[2])])) is not None: group = 1  # today's name of an old one
+    elif any(_key(n).startswith(kq) for n in (e.name, last)): group = tier = 3
+    elif any(kq in _key(n) for n in (e.name, last)): group = tier = 4
+    elif len(kq) > 2 and kq in _key(e.path): group = tier = 5
+    elif (r := max(_close(kq, _key(n)) for n in (e.name, last))) >= CLOSE: group = tier = 6
+    elif len(q) > 3 and q.lower() in e.note.lower(): group, tier, r = 7, 7, 1.  # `max_lr` finds what v1 called it with
     else: return None
-    return tier, -r, _rank(e), len(e.name), e.name
+    return group, -r, -_weight(e), tier, -e.uses, _rank(e), len(e.name), e.name
 
 def search(query:str, limit:int=10) -> list[Entry]:
     "The entries whose names match `query` best, best first (names only: `lookup` or `entry_html` read the rest)."
@@ -387,14 +443,9 @@ SETUPS['learn'] = SETUPS['dls'] + ("# random weights: pretrained=True would down
                                    "learn = vision_learner(dls, resnet18, metrics=error_rate, pretrained=False, path='.')\n")
 SETUPS['trained'] = SETUPS['learn'] + "learn.fit_one_cycle(1)\n"
 SETUPS['interp'] = SETUPS['trained'] + "interp = ClassificationInterpretation.from_learner(learn)\n"
+SETUPS['v1named'] = "from vision_course.v1 import *\npath = sample_path()/'named'  # ten digits in one folder, named like three_0042.png\n"
 SETUPS['v1data'] = SETUPS['v1'] + "data = ImageDataBunch.from_folder(path, ds_tfms=get_transforms(do_flip=False), size=28)\n"
 SETUPS['v1learn'] = SETUPS['v1data'] + "learn = cnn_learner(data, models.resnet18, metrics=error_rate, pretrained=False)\n"
-
-EXAMPLES = {}  # the key of an entry (see `example_key`) → (setup, the lines that show it)
-
-def example_key(e:Entry) -> str:
-    "The key of `e`'s example in `EXAMPLES`: its name for fastai and torch, 'v1.' + name for the v1 layer, else its path."
-    return e.name if e.source in ('fastai', 'torch') else f'v1.{e.name}' if e.source == 'v1' else e.path
 
 # %% ../nbs/07f_docs.ipynb #b4592e41
 EXAMPLES.update({
@@ -536,23 +587,24 @@ EXAMPLES.update({
                                          "print(data.classes)\n"),
     'v1.ImageDataBunch.from_df': ('v1', "import pandas as pd\ndf = pd.read_csv(path/'labels.csv')\n"
                                         "data = ImageDataBunch.from_df(path, df, ds_tfms=get_transforms(do_flip=False), size=28)  # v1: path first\n"),
-    'v1.ImageDataBunch.from_name_re': ('v1', "path = sample_path()/'named'\nfnames = get_image_files(path)\n"
+    'v1.ImageDataBunch.from_name_re': ('v1named', "fnames = get_image_files(path)\n"
                                              "pat = r'/([a-z]+)_\\d+.png$'  # searched in the whole path, as v1 did\n"
                                              "data = ImageDataBunch.from_name_re(path, fnames, pat, ds_tfms=get_transforms(do_flip=False), size=28)\n"
                                              "print(data.classes)\n"),
-    'v1.ImageDataBunch.from_name_func': ('v1', "path = sample_path()/'named'\n"
-                                               "def label_func(p): return Path(p).name.split('_')[0]  # v1 gives the whole path\n"
+    'v1.ImageDataBunch.from_name_func': ('v1named', "def label_func(p): return Path(p).name.split('_')[0]  # v1 gives the whole path\n"
                                                "data = ImageDataBunch.from_name_func(path, get_image_files(path), label_func=label_func,\n"
                                                "                                     ds_tfms=get_transforms(do_flip=False), size=28)\n"),
     'v1.ImageDataBunch.from_lists': ('v1', "fnames = get_image_files(path/'train', recurse=True)\nlabels = [Path(f).parent.name for f in fnames]\n"
                                            "data = ImageDataBunch.from_lists(path, fnames, labels, ds_tfms=get_transforms(do_flip=False), size=28)\n"),
     'v1.get_transforms': ('v1', "tfms = get_transforms(do_flip=False, max_rotate=10)  # (for training, for validation)\n"
-                                "data = ImageDataBunch.from_folder(path, ds_tfms=tfms, size=28)\n"),
+                                "data = ImageDataBunch.from_folder(path, ds_tfms=tfms, size=28)\n"
+                                "# fastai 2: ImageDataLoaders.from_folder(path, item_tfms=Resize(28), batch_tfms=aug_transforms(do_flip=False, max_rotate=10))\n"),
     'v1.DataBunch.normalize': ('v1data', "data.normalize(imagenet_stats)\n"),
-    'v1.DataBunch.show_batch': ('v1data', "data.show_batch(rows=3, figsize=(5, 5))\n"),
+    'v1.DataBunch.show_batch': ('v1data', "data.show_batch(rows=3, figsize=(5, 5))  # 3 rows of 3; fastai 2: dls.show_batch(max_n=9, figsize=(5, 5))\n"),
     'v1.ConvLearner': ('v1data', "learn = ConvLearner(data, models.resnet18, metrics=error_rate, pretrained=False)\nlearn.fit_one_cycle(1)\n"),
     'v1.cnn_learner': ('v1data', "learn = cnn_learner(data, models.resnet18, metrics=error_rate, pretrained=False)\nlearn.fit_one_cycle(1)\n"),
-    'v1.Learner.fit_one_cycle': ('v1learn', "learn.fit_one_cycle(1, max_lr=slice(1e-4, 1e-2))\n"),
+    'v1.Learner.fit_one_cycle': ('v1learn', "learn.fit_one_cycle(1, max_lr=slice(1e-4, 1e-2))  # the lesson's call: vision_course.v1 takes max_lr=\n"
+                                            "# fastai 2 has no max_lr=: learn.fit_one_cycle(1, slice(1e-4, 1e-2)), or lr_max=slice(1e-4, 1e-2)\n"),
     'v1.Learner.lr_find': ('v1learn', "learn.lr_find()\nlearn.recorder.plot()\n"),
     'v1.Recorder.plot_losses': ('v1learn', "learn.fit_one_cycle(1)\nlearn.recorder.plot_losses()\n"),
     'v1.ClassificationInterpretation.from_learner': ('v1learn', "learn.fit_one_cycle(1)\ninterp = ClassificationInterpretation.from_learner(learn)\n"
@@ -688,13 +740,18 @@ def lookup(name_or_obj) -> Entry:
     return _for_object(name_or_obj)
 
 # %% ../nbs/07f_docs.ipynb #dcee734d
+# code in monospace and text at 1.45 lines wherever the HTML lands (a widget's HTML has a fixed 28 px line and may not set pre's font)
+_MONO = "var(--jp-code-font-family, ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace)"
+
 def _md(s:str) -> str:
     "`s` as HTML, with `code` in backquotes as <code>."
     return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(s))
 
 def _changes(e:Entry) -> str:
     "What changed since v1, in one paragraph with backquoted names."
-    if e.source == 'v1' and e.v2: return f"A fastai v1 name (given back by `vision_course.v1`). In fastai 2: `{e.v2}`. {e.note}"
+    if e.source == 'v1' and e.v2:  # the note says what fastai 2 wants; the example is the lesson's call, which the layer takes
+        return (f"A fastai v1 name: `vision_course.v1` gives it back and takes the lesson's code as written (the example). "
+                f"In fastai 2: `{e.v2}`{' (same name)' if e.v2 == e.name else ''}. {e.note}")
     if e.v2: return f"An old name that fastai 2 still has: write `{e.v2}`. {e.note}"
     if e.v1 == (e.name,): return f"Same name in the lessons' fastai v1. {e.note}"
     if e.v1: return f"In the lessons (fastai v1): {', '.join(f'`{n}`' for n in e.v1)}. {e.note}"
@@ -707,16 +764,16 @@ def entry_html(entry, example:bool=True) -> str:
     "The entry for `entry` (an `Entry`, a name or an object) as HTML; with `example=False`, without its example."
     e = lookup(entry)
     head = (f'<code style="font-size:105%"><b>{html.escape(e.name)}</b>{html.escape(e.signature)}</code> '
-            f'<span style="color:#777;font-size:85%">{html.escape(e.kind)} · {html.escape(e.path)}</span>')
+            f'<span style="color:#555;font-size:85%">{html.escape(e.kind)} · {html.escape(e.path)}</span>')
     parts = [f'<div>{head}</div>']
     if e.doc: parts.append(f'<div style="margin:.2em 0">{_md(e.doc)}</div>')
     if ch := _changes(e):
         parts.append(f'<div style="background:#fff8e1;border-left:3px solid #e0a800;padding:.2em .5em;margin:.3em 0">{_md(ch)}</div>')
     if example and e.example:
         parts.append(f'<details{"" if e.sketch else " open"}><summary style="color:#555">{_example_title(e)}</summary>'
-                     f'<pre style="background:#f6f8fa;padding:.4em .6em;margin:.2em 0;white-space:pre-wrap;font-size:90%;line-height:1.35">'
+                     f'<pre style="background:#f6f8fa;padding:.4em .6em;margin:.2em 0;white-space:pre-wrap;font-size:90%;line-height:1.45;font-family:{_MONO}">'
                      f'{html.escape(e.example)}</pre></details>')
-    return f'<div class="vc-doc" style="margin:.4em 0 .8em;max-width:60em">{"".join(parts)}</div>'
+    return f'<div class="vc-doc" style="margin:.4em 0 .8em;max-width:60em;line-height:1.45">{"".join(parts)}</div>'
 
 def entry_text(entry, example:bool=True) -> str:
     "The entry for `entry` as plain text."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os, re
 from collections import Counter
 from pathlib import Path
-from .core import DataError
+from .core import DataError, quoted
 from .data import Labelled, Source, image_problem, label_from_folders, folder_rows, image_names
 
 # %% auto #0
@@ -103,7 +103,7 @@ LABEL_FUNCS = {'parent folder': parent_folder, 'name before last _': before_last
 def expression_func(expr:str):
     "A function of `p` (a `Path`) from a Python expression such as `p.name.split('_')[0]`. Notebook use only."
     try: code = compile(expr, '<label expression>', 'eval')
-    except SyntaxError as e: raise DataError(f"The expression {expr!r} is not valid Python: {e.msg}.") from None
+    except SyntaxError as e: raise DataError(f"The expression {quoted(expr)} is not valid Python: {e.msg}.") from None
     def f(p): return eval(code, {'Path': Path, 're': re}, {'p': Path(p)})
     f.__name__ = f.__doc__ = expr
     return f
@@ -152,7 +152,7 @@ def table_rows(df, path, fn_col=0, label_col=1, folder:str|None=None, suffix:str
     start, rows, outside, missing, n_valid = os.path.join(root, folder or ''), [], [], [], 0
     for name, y, v in zip(col(fn_col), col(label_col), valids):
         key, inside, there = _place(root, start, f"{name}{suffix}", known)
-        if not inside: rows.append((key, None, None, f"{name!r} points outside {root}")); outside.append(name)
+        if not inside: rows.append((key, None, None, f"{quoted(name)} points outside {root}")); outside.append(name)
         elif not there: rows.append((key, None, None, 'listed in the table, but the file is missing')); missing.append(f"{name}{suffix}")
         else:
             rows.append((key, None, None, f'no label in {what}') if _empty(y) else (key, str(y), None if v is None else _truthy(v), None))
@@ -195,7 +195,7 @@ def list_rows(path, fnames, labels, known:set|None=None) -> tuple[list, str]:
     root, rows = Path(path).resolve(), []
     for f, y in zip(fnames, labels):
         key, inside, there = _place(root, str(root), str(f), known)
-        rows.append((key, None, None, f"{str(f)!r} points outside {path}") if not inside else
+        rows.append((key, None, None, f"{quoted(f)} points outside {path}") if not inside else
                     (key, y, None, None) if there else (key, None, None, 'the file is missing'))
     return rows, ''
 
@@ -267,9 +267,9 @@ def parse_label_spec(spec:str, root=None) -> tuple[str, dict]:
     if kind == 'contains' and arg:
         pairs = [p.split('=', 1) for p in arg.split(',') if p.strip()]
         if not pairs or any(len(p) != 2 for p in pairs):
-            raise DataError(f"{spec!r}: write the words as word=label pairs separated by commas, e.g. contains:cat=cat,dog=dog.")
+            raise DataError(f"{quoted(spec)}: write the words as word=label pairs separated by commas, e.g. contains:cat=cat,dog=dog.")
         return 'func', dict(func={w.strip(): y.strip() for w, y in pairs})
-    raise DataError(f"Labels {spec!r} not understood. Use folders, csv:FILE, re:PATTERN, func:NAME "
+    raise DataError(f"Labels {quoted(spec)} not understood. Use folders, csv:FILE, re:PATTERN, func:NAME "
                     f"({', '.join(FUNC_NAMES)}) or contains:word=label,...")
 
 # %% ../nbs/03b_labels.ipynb #ce5e8ff5

@@ -108,7 +108,7 @@ class LossPlot:
         from matplotlib.ticker import MaxNLocator  # fewer tick labels (5 for the loss, not 9): text is most of a redraw's cost
         ax.yaxis.set_major_locator(MaxNLocator(5)); ax.xaxis.set_major_locator(MaxNLocator(7, integer=True, steps=[1, 2, 5, 10]))
         self.ax2.set_ylim(0, 1.02)
-        ax.legend(handles=[self.raw, self.sm, self.val, self.met], fontsize=7, loc='upper right')
+        ax.legend(handles=[self.raw, self.sm, self.val, self.met], fontsize=8, loc='upper right')
         self.extra = []
 
     def update(self, log:RunLog, title:str|None=None):

@@ -8,6 +8,7 @@ Docs: https://github.com/vision-course/vision-course/lrfind.html.md"""
 from __future__ import annotations
 import io, math, threading, time
 from .live import Throttle
+from .glossary import rate_text
 
 # %% auto #0
 __all__ = ['REASONS', 'explain', 'rule_of_thumb', 'judge_pick', 'LRPlot', 'lr_plot', 'LRSink']
@@ -44,9 +45,9 @@ def rule_of_thumb(res:dict, stage1_lr:float) -> dict:
 
 def _ratio_words(mine:float, ref:float, what:str) -> tuple[str, bool]:
     r = mine / ref
-    if 1 / 3 <= r <= 3: return f"your {what} {mine:.1e} agrees with the rule's {ref:.1e} (within a factor of 3)", True
-    return f"your {what} {mine:.1e} is {r:.1f}× the rule's {ref:.1e}" if r > 1 else \
-           f"your {what} {mine:.1e} is {1 / r:.1f}× below the rule's {ref:.1e}", False
+    m, f = rate_text(mine), rate_text(ref)
+    if 1 / 3 <= r <= 3: return f"your {what} {m} agrees with the rule's {f} (within a factor of 3)", True
+    return f"your {what} {m} is {r:.1f}× the rule's {f}" if r > 1 else f"your {what} {m} is {1 / r:.1f}× below the rule's {f}", False
 
 def judge_pick(lo:float, hi:float, res:dict, stage1_lr:float) -> dict:
     "Compare a learner's `slice(lo, hi)` with the rule of thumb and with the curve; `dict(score, lines, rule)`."
@@ -60,11 +61,11 @@ def judge_pick(lo:float, hi:float, res:dict, stage1_lr:float) -> dict:
     if finite:
         best = min(finite, key=lambda t: t[1])[0]
         if hi >= best:
-            lines.append(f"careful: your upper end is at or past the rate where the loss is lowest ({best:.1e}); the "
+            lines.append(f"careful: your upper end is at or past the rate where the loss is lowest ({rate_text(best)}); the "
                          "head would be trained at a rate the curve says is already too high")
             careful = True
     if hi >= stage1_lr:
-        lines.append(f"your upper end is not below the first stage's rate ({stage1_lr:.1e}): the lesson warns that "
+        lines.append(f"your upper end is not below the first stage's rate ({rate_text(stage1_lr)}): the lesson warns that "
                      "training everything this fast can undo what stage 1 learned")
     if hi / lo > 1e4: lines.append("the spread is very wide: the first layers would hardly move at all")
     verdict = {2: "Good pick: both ends agree with the rule of thumb.", 1: "Half right: one end agrees with the rule of thumb."}.get(
@@ -78,17 +79,17 @@ _SHORT = dict(valley='in the longest descent', minimum='lowest loss ÷ 10', stee
 
 class LRPlot:
     "Loss against learning rate (log x), redrawn in place; `png()` gives its picture."
-    def __init__(self, figsize=(8.8, 3.4), dpi:int=72):
+    def __init__(self, figsize=(8.8, 4.4), dpi:int=72):
         from matplotlib.figure import Figure
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         self.dpi, self.fig = dpi, Figure(figsize=figsize)
-        self.fig.subplots_adjust(left=.075, right=.72, bottom=.15, top=.9)  # the legend goes on the right, off the curve
+        self.fig.subplots_adjust(left=.075, right=.97, bottom=.36, top=.92)  # the legend goes below, off the curve and inside the picture
         FigureCanvasAgg(self.fig)
         self.ax = ax = self.fig.add_subplot()
         self.raw, = ax.plot([], [], color='C0', alpha=.3, lw=.8, label='loss (each batch)')
         self.sm, = ax.plot([], [], color='C0', lw=1.8, label='loss (smoothed)')
         ax.set_xscale('log'); ax.set_xlabel('learning rate (log scale)'); ax.set_ylabel('loss')
-        ax.xaxis.set_label_coords(0.5, -0.13)  # fixed, like the title's place: placing them anew took a fifth of each redraw
+        ax.xaxis.set_label_coords(0.5, -0.12)  # fixed, like the title's place: placing them anew took a fifth of each redraw
         self._range(1e-7, 10)
         self.extra = []
 
@@ -119,14 +120,14 @@ class LRPlot:
             for name, v in res.get('suggestions', {}).items():
                 if not v or not res.get('lrs'): continue
                 y = res['smooth'][_nearest(res['lrs'], v)]
-                add(ax.plot([v], [y], 'o', color=_COLOURS.get(name, 'k'), ms=7, label=f'{name} {v:.1e}: {_SHORT.get(name, "")}', zorder=5)[0])
+                add(ax.plot([v], [y], 'o', color=_COLOURS.get(name, 'k'), ms=7, label=f'{name} {rate_text(v)}: {_SHORT.get(name, "")}', zorder=5)[0])
         if rule and not hide:
-            add(ax.axvspan(rule['lo'], rule['hi'], color='C2', alpha=.13, label=f"rule of thumb slice({rule['lo']:.0e}, {rule['hi']:.0e})"))
+            add(ax.axvspan(rule['lo'], rule['hi'], color='C2', alpha=.13, label=f"rule of thumb {rate_text(slice(rule['lo'], rule['hi']))}"))
         if pick:
             add(ax.axvspan(pick[0], pick[1], facecolor='none', edgecolor='C3', hatch='//', lw=1.2, alpha=.7,
-                           label=f'{pick_label}({pick[0]:.0e}, {pick[1]:.0e})'))
-        if stage1_lr: add(ax.axvline(stage1_lr, color='grey', ls=':', lw=1, label=f'stage-1 rate {stage1_lr:.0e}'))
-        add(ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1.0), borderaxespad=0))
+                           label=f'{pick_label}({rate_text(pick[0])}, {rate_text(pick[1])})'))
+        if stage1_lr: add(ax.axvline(stage1_lr, color='grey', ls=':', lw=1, label=f'stage-1 rate {rate_text(stage1_lr)}'))
+        add(ax.legend(fontsize=8.5, loc='upper center', bbox_to_anchor=(0.5, -0.2), ncols=2, borderaxespad=0, frameon=False))
 
     def png(self) -> bytes:
         buf = io.BytesIO()

@@ -12,10 +12,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from .core import atomic_write, atomic_write_text
 from .course import STEPS, TITLES
+from .glossary import rate_text
 
 # %% auto #0
-__all__ = ['png_bytes', 'smooth', 'loss_figure', 'lr_figure', 'confusion_figure', 'image_grid', 'top_losses_figure', 'image_png',
-           'probs_figure', 'describe', 'summary', 'report_html', 'write_report']
+__all__ = ['SMALLEST_PX', 'png_bytes', 'smooth', 'smallest_text_px', 'loss_figure', 'lr_figure', 'confusion_figure', 'image_grid',
+           'top_losses_figure', 'image_png', 'probs_figure', 'describe', 'summary', 'report_html', 'write_report']
 
 # %% ../nbs/07_report.ipynb #779d79b9
 def png_bytes(fig:Figure, dpi:int=100) -> bytes:
@@ -31,6 +32,17 @@ def smooth(values, beta:float=0.98) -> list:
         avg = beta * avg + (1 - beta) * v
         out.append(avg / (1 - beta ** i))
     return out
+
+# %% ../nbs/07_report.ipynb #a11ce002
+SMALLEST_PX = 10  # the smallest text in a shown plot, in pixels
+
+def smallest_text_px(fig:Figure, dpi:int=100) -> tuple[float, str]:
+    "The smallest visible text of `fig` rendered at `dpi`, in pixels, and that text."
+    from matplotlib.text import Text
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    if not texts: return float('inf'), ''
+    t = min(texts, key=lambda t: t.get_fontsize())
+    return t.get_fontsize() * dpi / 72, t.get_text()
 
 # %% ../nbs/07_report.ipynb #9f94a2fa
 def loss_figure(stages:list, figsize=(7, 3.6)) -> Figure:
@@ -52,7 +64,7 @@ def loss_figure(stages:list, figsize=(7, 3.6)) -> Figure:
         offset += len(hist['batches'])
     ax.set_xlabel('batches'); ax.set_ylabel('loss'); ax2.set_ylabel('accuracy'); ax2.set_ylim(0, 1.02)
     h1, l1 = ax.get_legend_handles_labels(); h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc='center right')
+    ax.legend(h1 + h2, l1 + l2, fontsize=8, loc='center right')
     ax.set_title('Loss while training')
     return fig
 
@@ -82,13 +94,14 @@ def confusion_figure(cm, classes, figsize=None, normalise:bool=False, only=None,
     upright = n > 10 or longest * n > 40
     ax.set_xticks(range(n), names, rotation=90 if upright else 0, fontsize=8)
     ax.set_yticks(range(n), names, fontsize=8)
+    ax.tick_params(labelsize=8)
     if n <= 40:
         thresh = m.max() / 2
         for i in range(n):
             for j in range(n):
                 v = m[i, j]
                 if v: ax.text(j, i, f"{v:.2f}".lstrip('0') if normalise else int(v), ha='center', va='center',
-                              fontsize=6 if n > 15 else 8, color='white' if v > thresh else 'black')
+                              fontsize=7.5 if n > 15 else 9, color='white' if v > thresh else 'black')
     if highlight is not None and highlight[0] in idx and highlight[1] in idx:
         from matplotlib.patches import Rectangle
         r, c = idx.index(highlight[0]), idx.index(highlight[1])
@@ -112,7 +125,7 @@ def image_grid(files, titles, ncols:int=5, size:float=1.6) -> Figure:
     for i, (f, t) in enumerate(zip(files, titles)):
         ax = fig.add_subplot(nrows, min(ncols, n), i + 1)
         ax.imshow(f if isinstance(f, np.ndarray) else np.asarray(load_rgb(f)))
-        ax.set_title(t, fontsize=7); ax.axis('off')
+        ax.set_title(t, fontsize=7.5); ax.axis('off')
     return fig
 
 def top_losses_figure(top:list, ncols:int=5) -> Figure:
@@ -138,7 +151,7 @@ def probs_figure(top:list, actual:str|None=None, figsize=(3.6, 1.5)) -> Figure:
     ax.barh(range(len(ps)), ps, color=['#2ca02c' if c == actual else '#1f77b4' for c in names])
     ax.set_yticks(range(len(ps)), names, fontsize=8); ax.set_xlim(0, 1)
     for i, p in enumerate(ps): ax.text(min(p + .02, .8), i, f'{p:.2f}', va='center', fontsize=8)
-    ax.set_xlabel('probability', fontsize=8); ax.tick_params(axis='x', labelsize=7)
+    ax.set_xlabel('probability', fontsize=8); ax.tick_params(axis='x', labelsize=7.5)
     return fig
 
 # %% ../nbs/07_report.ipynb #7386740b
@@ -151,10 +164,10 @@ def describe(course, step:str) -> str:
     if step == 'labels': return f"{len(r.items)} labelled, {len(r.classes)} classes, {len(r.skipped)} left out"
     if step == 'data': return f"{r.n_train} train / {r.n_valid} valid, size {r.size}, bs {r.bs}"
     if step == 'learner': return f"{r['arch']}, {r['parameters']/1e6:.1f}M parameters; {r['note']}"
-    if step == 'train': return f"{len(r['epochs'])} epochs at lr {r['lr']:g}: accuracy {r['accuracy']:.3f}" + (' (stopped early)' if r['stopped'] else '')
+    if step == 'train': return f"{len(r['epochs'])} epochs at lr {rate_text(r['lr'])}: accuracy {r['accuracy']:.3f}" + (' (stopped early)' if r['stopped'] else '')
     if step == 'interpret': return f"{int(r.confusion.sum() - np.trace(r.confusion))} of {int(r.confusion.sum())} validation images wrong"
     if step == 'confused': return f"most confused: {r[0][0]} taken for {r[0][1]} ({r[0][2]}×)" if r else "no pair confused that often"
-    if step == 'finetune': return f"slice({r['lo']:.0e}, {r['hi']:.0e}): accuracy {r['accuracy']:.3f}; kept {r['kept']}"
+    if step == 'finetune': return f"{rate_text(slice(r['lo'], r['hi']))}: accuracy {r['accuracy']:.3f}; kept {r['kept']}"
     return ''
 
 def summary(course) -> dict:

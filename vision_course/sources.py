@@ -83,11 +83,18 @@ def human_size(n:int) -> str:
     return f"{n} bytes" if n < 1024 else f"{n / 1024:.0f} KB" if n < 2**20 else f"{n / 2**20:.1f} MB"
 
 # %% ../nbs/03c_sources.ipynb #72c94795
+_BOMB_FLOOR = 2**26  # a zip may unpack to 64 MB whatever its ratio (a folder of text or bitmaps compresses well)
+
+def _bomb(name:str, total:int, size:int) -> str:
+    return (f"{name} would unpack to {human_size(total)} from {human_size(size)}, {total / max(size, 1):,.0f} times its size: "
+            "a zip bomb, not a folder of images (images hardly compress). Nothing was unpacked.")
+
 def unpack_zip(data:bytes, # the zip file's bytes
                name:str, # its file name, for the folder name and messages
                dest_root=None, # where unpacked uploads live; `data_dir()/'uploads'` when None
                max_bytes:int=2**30, # most bytes to unpack in all (zip bombs)
                max_files:int=50_000, # most files to unpack
+               max_ratio:float=100, # most bytes unpacked per byte of zip, above `_BOMB_FLOOR` (images hardly compress)
               ) -> Unpacked:
     "Unpack an uploaded zip safely into `dest_root/<name>-<hash>/` (reused when the same bytes come again); see `Unpacked`."
     data = bytes(data)
@@ -112,6 +119,8 @@ def unpack_zip(data:bytes, # the zip file's bytes
         if total > max_bytes:
             raise DataError(f"{name} would unpack to {human_size(total)}; this app unpacks at most {human_size(max_bytes)}. "
                             "Unpack it yourself and choose the folder.")
+        limit = min(max_bytes, max(_BOMB_FLOOR, int(max_ratio * len(data))))
+        if total > limit: raise DataError(_bomb(name, total, len(data)))
         if not take:
             why = '; '.join(f"{n}: {r}" for n, r in skipped[:5]) or 'it is empty'
             raise DataError(f"Nothing in {name} could be unpacked ({why}).")
@@ -120,7 +129,7 @@ def unpack_zip(data:bytes, # the zip file's bytes
             raise DataError(f"Not enough free disk space in {dest_root} to unpack {name} ({human_size(total)}).")
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}-', suffix='.part', dir=dest_root))
         try:
-            files, written, skipped = _extract(zf, take, tmp, max_bytes, name, skipped)
+            files, written, skipped = _extract(zf, take, tmp, limit, name, skipped)
             top = [p for p in tmp.iterdir() if p.name != _MANIFEST]
             sub = top[0].name if len(top) == 1 and top[0].is_dir() else ''
             man = dict(name=name, sha256=digest, files=files, bytes=written, skipped=skipped, root=sub)
@@ -163,7 +172,8 @@ def _extract(zf, take, tmp:Path, max_bytes:int, name:str, skipped:list):
                 while chunk := src.read(2**20):
                     written += len(chunk)
                     if written > max_bytes:
-                        raise DataError(f"{name} unpacks to more than {human_size(max_bytes)} (more than its directory says); stopped.")
+                        raise DataError(f"{name} unpacks to more than {human_size(max_bytes)} (more than its directory says): "
+                                        "a damaged zip or a zip bomb; stopped, and nothing of it was kept.")
                     out.write(chunk)
         except NotImplementedError:
             target.unlink(missing_ok=True)

@@ -11,7 +11,8 @@ from pathlib import Path
 from fastai.vision.all import (Callback, CancelFitException, Recorder, vision_learner, error_rate, accuracy,
                                valley, minimum, steep, slide, save_model)
 from fastai.vision import models
-from .core import CourseError, DataError, OfflineError, Events, atomic_write, atomic_write_text
+from .core import CourseError, DataError, OfflineError, Events, atomic_write, atomic_write_text, out_of_memory
+from .glossary import rate_text
 from .env import network_reachable
 
 # %% auto #0
@@ -156,6 +157,8 @@ class EventCallback(Callback):
 # %% ../nbs/04_train.ipynb #7c07e560
 def _num(v): return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
+_WHAT = dict(train='Training', finetune='Fine-tuning', demo="The demonstration's training", remedy="The remedy's training")
+
 def train(learn, epochs:int, lr=3e-3, events:Events|None=None, stop:threading.Event|None=None, phase:str='train', cbs=()) -> dict:
     "Step 6: `fit_one_cycle(epochs, lr)` with `cbs` too, reporting through `events`; returns the epoch table and the batch losses."
     events = events or Events()
@@ -166,7 +169,8 @@ def train(learn, epochs:int, lr=3e-3, events:Events|None=None, stop:threading.Ev
     events.subscribe(collect)
     cb = EventCallback(events, phase, stop)
     try:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr, cbs=[cb, *cbs])
+        with learn.no_bar(), learn.no_logging(), out_of_memory(_WHAT.get(phase, 'Training'), learn.dls.train.bs):
+            learn.fit_one_cycle(epochs, lr, cbs=[cb, *cbs])
     finally:
         events.unsubscribe(collect)
         for c in cbs:  # fastai skips `after_fit` when an error it does not expect ends the fit
@@ -310,7 +314,7 @@ def find_lr(learn, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, events:
     t0 = time.perf_counter()
     events.emit('lr_start', start_lr=start_lr, end_lr=end_lr, num_it=num_it, batches=n)
     try:
-        with learn.no_bar(), learn.no_logging():
+        with learn.no_bar(), learn.no_logging(), out_of_memory('The lr finder', learn.dls.train.bs):
             learn.fit(num_it // n + 1, cbs=[_Finder(start_lr, end_lr, num_it, stop_div), pts])
     finally:
         events.unsubscribe(grab)
@@ -322,7 +326,7 @@ def find_lr(learn, start_lr:float=1e-7, end_lr:float=10, num_it:int=100, events:
                             "says little about the whole data. A smaller batch size gives more steps per pass.")
     if pts.stopped: notes.append(f"Stopped after {len(rows)} of {num_it} steps.")
     elif len(rows) < num_it:
-        notes.append(f"The finder stopped after {len(rows)} of {num_it} steps, at {lrs[-1]:.1e}, where the loss "
+        notes.append(f"The finder stopped after {len(rows)} of {num_it} steps, at {rate_text(lrs[-1])}, where the loss "
                      + ("stopped being a number." if not all(map(math.isfinite, losses)) else "passed four times its best: higher rates diverge."))
     res = dict(lrs=lrs, losses=losses, smooth=smooth, suggestions=sugg, notes=notes, start_lr=start_lr, end_lr=end_lr,
                num_it=num_it, stopped=pts.stopped, seconds=time.perf_counter() - t0)
@@ -336,10 +340,10 @@ def pick_slice(suggestions:dict, stage1_lr:float) -> tuple[float, float, str]:
     base_name = next((k for k in ('steep', 'valley', 'minimum') if suggestions.get(k)), None)
     if base_name:
         lo = min(max(suggestions[base_name] / 10, hi / 100), hi / 3)
-        why = f"hi = stage-1 rate {stage1_lr:.0e} / 10; lo = the finder's '{base_name}' ({suggestions[base_name]:.1e}) / 10, kept within [hi/100, hi/3]"
+        why = f"hi = stage-1 rate {rate_text(stage1_lr)} / 10; lo = the finder's '{base_name}' ({rate_text(suggestions[base_name])}) / 10, kept within [hi/100, hi/3]"
     else:
         lo = hi / 10
-        why = f"hi = stage-1 rate {stage1_lr:.0e} / 10; the finder gave no suggestion, so lo = hi / 10"
+        why = f"hi = stage-1 rate {rate_text(stage1_lr)} / 10; the finder gave no suggestion, so lo = hi / 10"
     return lo, hi, why
 
 # %% ../nbs/04_train.ipynb #1a1a5f66

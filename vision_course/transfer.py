@@ -172,7 +172,7 @@ class FastStage1(Callback):
 
     def before_fit(self):
         if not body_frozen(self.learn): raise CourseError("The fast stage 1 needs a frozen body (learn.freeze()); this one trains.")
-        self.full, self.body = self.learn.model, self.learn.model[0]
+        self.full, self.body, self._learn = self.learn.model, self.learn.model[0], self.learn  # fastai takes `learn` away when a fit fails
         self.cache_train = self.cache_on and not random_batch_tfms(self.dls.train)
         self.bn = [(p, p.requires_grad) for m in self.body.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                    for p in m.parameters(recurse=False)]
@@ -206,7 +206,7 @@ class FastStage1(Callback):
     def restore(self):
         "Put the whole model back (also called by `train` when a fit ends by an error fastai does not catch)."
         if getattr(self, 'full', None) is None: return
-        self.learn.model = self.full
+        self._learn.model = self.full
         self.body.to(memory_format=torch.contiguous_format)
         for p, g in self.bn: p.requires_grad_(g)
         self.full, self.seconds = None, time.perf_counter() - self.t0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64, html, threading, time
 import ipywidgets as W
 from .base import StepPanel
-from .style import MARKS, STATE_COLOURS, TONES, button, boxed, heading, prose
+from .style import MARKS, STATE_COLOURS, TONES, Disclosure, button, boxed, code_block, heading, page_style, prose
 
 # %% auto #0
 __all__ = ['TEACH', 'MAX_LINK', 'ImportPanel', 'lookup', 'lookup_html', 'Wizard', 'wizard']
@@ -35,7 +35,7 @@ class ImportPanel(StepPanel):
     def __init__(self, course=None):
         self.run_button = button('Import fastai', 'download', primary=True, width='14em', disabled=False)
         self.table = W.HTML()
-        super().__init__(course, [W.HTML('<pre style="margin:.2em 0">from fastai.vision.all import *</pre>'), self.run_button,
+        super().__init__(course, [W.HTML(code_block('from fastai.vision.all import *')), self.run_button,
                                   self.table], '1. Import',
                          "Every lesson notebook starts by importing the library. The star import brings in everything "
                          "the lessons use: the data blocks, the learners, the models and the plots.")
@@ -165,8 +165,9 @@ class Wizard(W.VBox):
         self.steplist = W.VBox(list(self.buttons.values()), layout=W.Layout(width='14em', min_width='14em'))
         self.steplist.add_class('vc-steplist')
         main = W.VBox(self._make_step_view(), layout=W.Layout(flex='1 1 auto', min_width='0', padding='0 0 0 1em'))
-        super().__init__([W.HTML(_HEAD), W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')),
+        super().__init__([page_style(), W.HTML(_HEAD), W.HBox([self.steplist, main], layout=W.Layout(align_items='flex-start')),
                           self._make_code_box(), self._make_revise_box(), self._make_app_box()])
+        self.add_class('vc-ui')  # the page's CSS: monospace code, 1.45 lines, visible focus
         self.course.events.subscribe(self._on_event)
         for p in shown: p.observe(lambda ch: self._guard(self.refresh), 'pending')
         self.show_step(self.steps[0])
@@ -209,7 +210,7 @@ def _make_panels(self:Wizard, roots, extra) -> list:
 def _make_step_view(self:Wizard) -> list:
     "The explanation, the look-up, the notice, Back and Next, the step's panel and its code."
     self.teach, self.notice, self.step_code, self.body = W.HTML(), W.HTML(), W.HTML(), W.VBox()
-    self.look = W.Accordion([W.HTML()], selected_index=None)
+    self.look = Disclosure([W.HTML()])  # an accordion's header is mouse-only; this one Tab and Enter open
     self.look.set_title(0, 'Look it up: the fastai functions of this step')
     self.look.observe(lambda ch: self._guard(self._on_look), 'selected_index')
     self.back_button = W.Button(description='Back', icon='arrow-left', layout=W.Layout(width='8em'))
@@ -223,7 +224,7 @@ def _make_step_view(self:Wizard) -> list:
 
 # %% ../../nbs/19_ui_wizard.ipynb #600eda89
 @patch
-def _make_code_box(self:Wizard) -> W.Accordion:
+def _make_code_box(self:Wizard) -> Disclosure:
     "The whole session as code, in fastai 2 or v1 style, with a download link and a button that saves it by the run."
     self.style = W.RadioButtons(options=[('fastai 2', 'v2'), ("the lessons' fastai v1 (through vision_course.v1)", 'v1')],
                                 value='v2', layout=W.Layout(width='auto'))
@@ -232,32 +233,32 @@ def _make_code_box(self:Wizard) -> W.Accordion:
     self.save_button = W.Button(description='Save it next to the run', icon='save', layout=W.Layout(width='auto'),
                                 tooltip='writes the notebook into the run folder, for where a download link does not work')
     self.save_button.on_click(lambda _: self._guard(self.save_notebook))
-    self.code_box = W.Accordion([W.VBox([self.style, W.HBox([self.download]), W.HBox([self.save_button, self.saved]),
-                                         self.code])], selected_index=None)
+    self.code_box = Disclosure([W.VBox([self.style, W.HBox([self.download]), W.HBox([self.save_button, self.saved]),
+                                          self.code])])
     self.code_box.set_title(0, 'Your code: everything you did, as code')
     self.code_box.observe(lambda ch: self._guard(self.show_code), 'selected_index')
     return self.code_box
 
 @patch
-def _make_revise_box(self:Wizard) -> W.Accordion:
+def _make_revise_box(self:Wizard) -> Disclosure:
     "Flashcards made from this session, for the study app."
     self.cards_button = W.Button(description='Make flashcards from this session', icon='clone', layout=W.Layout(width='auto'),
                                  tooltip='cards about your run (its mix-ups, your slice, the curve doctor) in your deck my-runs')
     self.cards_out = W.HTML()
     self.cards_button.on_click(lambda _: self._guard(self.make_cards))
-    self.revise_box = W.Accordion([W.VBox([prose("Cards about what happened to <i>your</i> model: the classes it mixed up "
+    self.revise_box = Disclosure([W.VBox([prose("Cards about what happened to <i>your</i> model: the classes it mixed up "
                                                  "most, the slice you fine-tuned with and why, what the curve doctor said. They "
                                                  "go to your own deck <b>my-runs</b>, next to the lessons' decks in the study app."),
-                                           self.cards_button, self.cards_out])], selected_index=None)
+                                           self.cards_button, self.cards_out])])
     self.revise_box.set_title(0, 'Revise: flashcards from this session')
     return self.revise_box
 
 @patch
-def _make_app_box(self:Wizard) -> W.Accordion:
+def _make_app_box(self:Wizard) -> Disclosure:
     "From model to app: the current model as a folder to run or share (`vision_course.ui.classifier.AppMaker`)."
     from vision_course.ui.classifier import AppMaker
     self.app_maker = AppMaker(self.course, self.mode)
-    self.app_box = W.Accordion([self.app_maker], selected_index=None)
+    self.app_box = Disclosure([self.app_maker])
     self.app_box.set_title(0, 'Share it: make an app of your model')
     self.app_box.add_class('vc-app-box')
     return self.app_box
@@ -270,7 +271,7 @@ def state(self:Wizard, step:str) -> str:
 
 @patch
 def _on_event(self:Wizard, ev):
-    if ev.kind in ('state', 'work_done'): self._guard(self.refresh)
+    if ev.kind in ('state', 'work_done', 'shown'): self._guard(self.refresh)
 
 @patch
 def busy(self:Wizard) -> bool:
@@ -353,7 +354,7 @@ def show_step(self:Wizard, step:str):
                              f"<div>{html.escape(t['what'])}</div><div><b>Why:</b> {html.escape(t['why'])}</div>"
                              f"<div><b>What can go wrong:</b> {html.escape(t['wrong'])}</div>", '#0b5cad')
     self.look.layout.display = None if t['names'] else 'none'
-    self.look.selected_index, self.look.children[0].value = None, ''
+    self.look.selected_index, self.look.contents[0].value = None, ''
     self.body.children = [panel]
     panel.show(step)
     self.refresh()
@@ -416,8 +417,8 @@ def close(self:Wizard):
 
 @patch
 def _on_look(self:Wizard):
-    if self.look.selected_index is None or self.look.children[0].value: return
-    box, step = self.look.children[0], self.current
+    if self.look.selected_index is None or self.look.contents[0].value: return
+    box, step = self.look.contents[0], self.current
     box.value = '<i>Reading the documentation (fastai is imported the first time: a few seconds)…</i>'
     def work():
         try: text = lookup_html(TEACH[step]['names'])
@@ -429,9 +430,7 @@ def _on_look(self:Wizard):
 # %% ../../nbs/19_ui_wizard.ipynb #1dd7bf3d
 MAX_LINK = 1_500_000  # characters of a data: address
 
-def _pre(code:str) -> str:
-    return (f'<pre style="background:#f6f8fa;padding:.4em .6em;margin:.3em 0;white-space:pre-wrap;'
-            f'user-select:text;max-width:60em;line-height:1.35;font-size:90%">{html.escape(code)}</pre>')
+def _pre(code:str) -> str: return code_block(code)  # monospace, wrapped between words only, with a Copy button
 
 @patch
 def show_code(self:Wizard):

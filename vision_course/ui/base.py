@@ -15,7 +15,7 @@ import traitlets
 __all__ = ['TRAINING', 'FINDER', 'Panel', 'click', 'set_value', 'uploaded', 'clear_upload', 'set_upload', 'StepPanel']
 
 # %% ../../nbs/09b_ui_base.ipynb #6bd2d938
-from .style import TONES, tone, heading, prose
+from .style import TONES, tone, heading, prose, page_style
 
 class Panel(W.VBox):
     "A panel: parameters in, `result` out, a status line; errors shown in the panel and kept in `error`."
@@ -24,7 +24,8 @@ class Panel(W.VBox):
         self.error, self.result, self._thread, self._working = None, None, None, False
         head = ([heading(html.escape(title), 3)] if title else []) + ([prose(intro)] if intro else [])
         children = list(children)
-        super().__init__(head + children + ([] if self.status in children else [self.status]))
+        super().__init__(head + children + ([] if self.status in children else [self.status]) + [page_style()])
+        self.add_class('vc-ui')  # the page's CSS (monospace code, 1.45 lines, visible focus) applies inside
 
     def say(self, text:str, kind:str='info'):
         "Show `text` in the status line; `kind` is one of `TONES`."

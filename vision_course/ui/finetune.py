@@ -10,14 +10,15 @@ import html, math
 import ipywidgets as W
 from .base import StepPanel
 from .train import LiveView, LRFinderView
-from .style import rows_html, heading, prose, button, boxed, TONES
+from .style import alt_text, rows_html, heading, prose, button, boxed, TONES
+from ..glossary import rate_text, RATE_READOUT
 
 # %% auto #0
 __all__ = ['FinetunePanel', 'finetune_steps']
 
 # %% ../../nbs/17_ui_finetune.ipynb #d9916f72
 _STY = dict(description_width='9em')
-_LOG = dict(base=10, step=0.05, readout_format='.0e', continuous_update=False, style=_STY, layout=W.Layout(width='30em'))
+_LOG = dict(base=10, step=0.05, readout_format=RATE_READOUT, continuous_update=False, style=_STY, layout=W.Layout(width='30em'))
 _INTRO = ("The lesson's last step: start from the saved stage 1, unfreeze the whole model, find a learning rate for it, and "
           "train with <i>discriminative</i> rates, <code>slice(lo, hi)</code>: the first layers, which already know general "
           "shapes, move slowly; the last ones, specific to your classes, move faster. If the result is worse than stage 1, "
@@ -86,7 +87,7 @@ def _tune_part(self:FinetunePanel) -> list:
 @patch
 def _compare_part(self:FinetunePanel) -> list:
     self.compare = W.HTML()
-    self.compare_plot = W.Image(format='png', layout=W.Layout(width='640px', max_width='100%', display='none'))
+    self.compare_plot = alt_text(W.Image(format='png', layout=W.Layout(width='640px', max_width='100%', display='none')), 'Stage 1 and stage 2 compared')
     self.keep1, self.keep2 = button('Reload stage 1', 'undo', width='13em'), button('Keep stage 2', 'check', width='13em')
     return [heading('Stage 1 and stage 2'), self.compare, self.compare_plot, W.HBox([self.keep1, self.keep2])]
 
@@ -138,7 +139,7 @@ def refresh(self:FinetunePanel, idle:bool=False):
         return
     L = self.course.made or {}
     self.base.value = (f"Starting point: <b>{html.escape(s1['stage'])}</b>, accuracy {s1['accuracy']:.3f}, "
-                       f"valid loss {s1['valid_loss']:.3f}, trained at {s1['lr']:.1e}."
+                       f"valid loss {s1['valid_loss']:.3f}, trained at {rate_text(s1['lr'])}."
                        + ("" if L.get('frozen') else "<br><span style='color:#555'>This model started from random weights, "
                           "so stage 1 already trained every layer and unfreezing changes nothing; the slice still lets the "
                           "first layers move less than the last.</span>"))
@@ -280,18 +281,19 @@ def pick(self:FinetunePanel) -> tuple[float, float]:
 @patch
 def _sync_pick(self:FinetunePanel):
     from vision_course.train import slice_rates, _groups
+    from vision_course.glossary import group_part
     lo, hi = self.pick()
     k = self.freeze.value or 0
     self.code.value = (f"<code style='font-size:95%'>learn.load('{html.escape(self._stage1()['stage']) if self._stage1() else 'stage-1'}'); "
                        f"{f'learn.freeze_to({k})' if k else 'learn.unfreeze()'}; learn.fit_one_cycle({self.epochs.value}, "
-                       f"slice({lo:.2g}, {hi:.2g}))</code>")
+                       f"slice({rate_text(lo)}, {rate_text(hi)}))</code>")
     if self.course.learn is None: self.rates.value = ''; return
     groups = _groups(self.course.learn)
     k = self.freeze.value or 0
-    rows = [dict(group=i + 1, parameters=f"{sum(p.numel() for p in g) / 1e6:.2f} M", trains='no (frozen)' if i < k else 'yes',
-                 rate=f"{r:.1e}") for i, (g, r) in enumerate(zip(groups, slice_rates(len(groups), lo, hi)))]
+    rows = [dict(group=i, part=group_part(i, len(groups)), parameters=f"{sum(p.numel() for p in g) / 1e6:.2f} M", trains='no (frozen)' if i < k else 'yes',
+                 rate=rate_text(r)) for i, (g, r) in enumerate(zip(groups, slice_rates(len(groups), lo, hi)))]
     self.rates.value = ("<div style='color:#555;margin:.3em 0 .1em 0'>What each layer group gets (first group "
-                        "<code>lo</code>, last <code>hi</code>, equal ratios between):</div>" + rows_html(rows))
+                        "<code>lo</code>, last <code>hi</code>, equal ratios between):</div>" + rows_html(rows, align='left'))
 
 @patch
 def _hidden(self:FinetunePanel) -> bool: return self.quiz.value and not self.revealed
@@ -350,7 +352,7 @@ def _start(self:FinetunePanel, step:str):
     p = self.settings()
     self._check_stage(p['stage'])
     self.live.sink.log.reset()
-    self.say(f"Fine-tuning {p['epochs']} epoch{'s' * (p['epochs'] != 1)} with slice({p['lo']:.0e}, {p['hi']:.0e})…")
+    self.say(f"Fine-tuning {p['epochs']} epoch{'s' * (p['epochs'] != 1)} with {rate_text(slice(p['lo'], p['hi']))}…")
     return self.work(lambda: self.course.finetune(**p), self._tuned, step=step, live=[self.live], stoppable=True)
 
 @patch
@@ -405,7 +407,7 @@ def show_compare(self:FinetunePanel, ft:dict):
                              if pairs else "<div>No mix-up changed.</div>")
                           + f"<p style='margin:.3em 0;color:#555'>{html.escape(ft['why'])}.</p>")
     stages = [('stage 1', self._stage1())] if self._stage1() else []
-    self.compare_plot.value = png_bytes(loss_figure(stages + [('stage 2', ft['history'])], figsize=(7.5, 3.2)), dpi=72)
+    self.compare_plot.value = png_bytes(loss_figure(stages + [('stage 2', ft['history'])], figsize=(6.2, 3.2)))
     self.compare_plot.layout.display = ''
 
 @patch
@@ -424,7 +426,7 @@ def _on_demo(self:FinetunePanel, _=None):
     if self.demo_button.disabled or self.busy or self._stage1() is None: return
     s1, epochs = self._stage1(), self.epochs.value
     self.live.sink.log.reset()
-    self.say(f"The warning: {epochs} epoch{'s' * (epochs != 1)} of everything at the stage-1 rate {s1['lr']:.0e}…")
+    self.say(f"The warning: {epochs} epoch{'s' * (epochs != 1)} of everything at the stage-1 rate {rate_text(s1['lr'])}…")
     self.work(lambda: self.course.demonstrate(epochs), self._demonstrated, live=[self.live], stoppable=True)
 
 @patch
@@ -443,7 +445,7 @@ def _demonstrated(self:FinetunePanel, d:dict):
                   "or more epochs to see the effect."))
     self.demo.value = rows_html(rows) + f"<p style='margin:.3em 0;max-width:60em'>{html.escape(text)} The model you had is back.</p>"
     self.say(f"Demonstration done: {a} {d['before']['accuracy']:.3f} → {d['after']['accuracy']:.3f} "
-             f"with everything at {d['lr']:.0e}.", 'warn' if d['worse'] else 'ok')
+             f"with everything at {rate_text(d['lr'])}.", 'warn' if d['worse'] else 'ok')
 
 def finetune_steps(course=None, mode:str='notebook', **kwargs):
     "Steps 2–6 and 9 over one course: the data steps, the learner, training, then fine-tuning."

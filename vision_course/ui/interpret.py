@@ -12,7 +12,7 @@ from pathlib import Path
 import ipywidgets as W
 from .base import StepPanel, uploaded, clear_upload
 from .train import LiveView
-from .style import rows_html, prose, button
+from .style import alt_text, rows_html, prose, button
 
 # %% auto #0
 __all__ = ['InterpretPanel', 'interpret_steps']
@@ -70,7 +70,7 @@ def _top_tab(self:InterpretPanel) -> W.VBox:
 @patch
 def _dups_tab(self:InterpretPanel) -> W.VBox:
     self.dup_button = button('Find near-duplicates', 'clone', width='16em')
-    self.dup_pairs = W.Select(options=[], rows=8, layout=W.Layout(width='46em'))
+    self.dup_pairs = W.Select(options=[], rows=8, layout=W.Layout(width='46em'), tooltip='Pairs of near-duplicate images')
     self.dup_note, self.dup_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
     return W.VBox([prose("Photos gathered from the web often come twice, resized or recompressed, so their bytes differ. The "
                          "model's own features (its body's last layer, pooled) compare every image with every other; the most "
@@ -84,7 +84,7 @@ def _matrix_tab(self:InterpretPanel) -> W.VBox:
     self.normalise, self.only_mixed = box('Shares per actual class (rows sum to 1)'), box('Only classes in mix-ups')
     pick = dict(style=dict(description_width='5em'), layout=W.Layout(width='22em'))
     self.actual, self.predicted = W.Dropdown(description='Actual', **pick), W.Dropdown(description='Predicted', **pick)
-    self.matrix = W.Image(format='png')
+    self.matrix = alt_text(W.Image(format='png'), 'The confusion matrix: actual classes against predicted ones')
     self.matrix.add_class('vc-confusion')
     self.matrix_box = W.Box([self.matrix], layout=W.Layout(overflow='auto', max_width='100%', max_height='760px'))
     self.cell_note, self.cell_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
@@ -94,7 +94,7 @@ def _matrix_tab(self:InterpretPanel) -> W.VBox:
 @patch
 def _pairs_tab(self:InterpretPanel) -> W.VBox:
     self.min_val = W.IntSlider(value=1, min=1, max=10, description='min_val', style=_STY, continuous_update=False)
-    self.pairs = W.Select(options=[], rows=8, layout=W.Layout(width='26em'))
+    self.pairs = W.Select(options=[], rows=8, layout=W.Layout(width='26em'), tooltip='Pairs of classes mixed up most often')
     self.pair_note, self.pair_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
     return W.VBox([self.min_val, self.pairs, self.pair_note, self.pair_tiles])
 
@@ -117,7 +117,7 @@ def _try_tab(self:InterpretPanel) -> W.VBox:
     self.upload = W.FileUpload(accept='image/*', multiple=False, description='Upload an image', layout=W.Layout(width='16em'))
     self.pick = W.Dropdown(description='or a validation image', style=dict(description_width='11em'), layout=W.Layout(width='34em'))
     self.pick_button = button('Ask the model', 'question', width='14em')
-    self.try_image, self.try_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
+    self.try_image, self.try_probs = alt_text(W.Image(format='png', layout=_BIG), 'Your image'), alt_text(W.Image(format='png', layout=W.Layout(max_width='420px')), 'The probability of each class')
     self.try_text = W.HTML()
     return W.VBox([prose("What does the model say about an image it has never seen? Images up to 20 MB (JPEG, PNG, GIF, "
                          "BMP, TIFF, WebP)."), self.upload, W.HBox([self.pick, self.pick_button]),
@@ -146,7 +146,7 @@ def _cleaning_tab(self:InterpretPanel) -> W.VBox:
 def _detail_box(self:InterpretPanel) -> W.VBox:
     "The image looked at closely (shared by every tab): large, its probabilities, and the buttons that mark it."
     self.detail_head, self.detail_info = W.HTML(), W.HTML()
-    self.detail_image, self.detail_probs = W.Image(format='png', layout=_BIG), W.Image(format='png', layout=W.Layout(max_width='420px'))
+    self.detail_image, self.detail_probs = alt_text(W.Image(format='png', layout=_BIG), 'The image'), alt_text(W.Image(format='png', layout=W.Layout(max_width='420px')), 'The probability of each class')
     self.relabel = W.Dropdown(description='right label', style=dict(description_width='6em'), layout=W.Layout(width='18em'))
     self.mislabelled_button = button('Mark: mislabelled', 'tag', width='14em', disabled=False)
     self.junk_button = button('Mark: junk', 'trash', width='14em', disabled=False)
@@ -167,6 +167,7 @@ def _wire(self:InterpretPanel):
         b.on_click(self.guard(fn))
     for k, b in self.remedy_buttons.items(): b.on_click(self.guard(lambda _, k=k: self._on_remedy(k)))
     for w in (self.k, self.px, self.wrong_only, self.heatmaps): w.observe(self.guard(lambda ch: self._show_top()), 'value')
+    self.k.observe(self.guard(lambda ch: self.course.shown(self.step, k=self.k.value)), 'value')  # the code says what is shown
     for w in (self.normalise, self.only_mixed): w.observe(self.guard(lambda ch: self._draw_matrix()), 'value')
     for w, fn in ((self.actual, self._on_actual), (self.predicted, self._on_cell), (self.min_val, self._show_pairs),
                   (self.pairs, self._on_pair), (self.upload, self._on_upload), (self.dup_pairs, self._on_dup_pair)):
@@ -249,7 +250,7 @@ def _start(self:InterpretPanel, step:str):
     if self.run_button.disabled or self.busy or self.course.stage1 is None: return False
     if step == self.step:
         self.say("Running the model over the validation set…")
-        return self.work(lambda: self.course.interpret(k=36), self._interpreted, step=step)
+        return self.work(lambda: self.course.interpret(k=self.k.value), self._interpreted, step=step)
     return self.work(lambda: self.course.confused(self.min_val.value), lambda _: self._show_pairs(run=False), step=step)
 
 @patch
@@ -290,7 +291,7 @@ def _tiles(self:InterpretPanel, recs:list, px:int|None=None, heat:bool=False) ->
                f"<b>{html.escape(r['actual'])}</b>→{html.escape(r['predicted'])}<br>loss {r['loss']:.2f} · p {r['probability']:.2f}"
                + (f"<br><span style='color:#b35900'>marked {mark['mark']}</span>" if mark else '') + "</div>")
         pic = self._cams.get((r['file'], px)) if heat else None
-        out.append(W.VBox([W.Image(value=pic or self._thumb(r['file'], px), format='png', layout=W.Layout(width=f'{px}px', height=f'{px}px')),
+        out.append(W.VBox([alt_text(W.Image(value=pic or self._thumb(r['file'], px), format='png', layout=W.Layout(width=f'{px}px', height=f'{px}px')), Path(r['file']).name),
                            W.HTML(cap), b], layout=W.Layout(margin='2px 6px 6px 0')))
     return out
 
@@ -427,7 +428,7 @@ def _draw_matrix(self:InterpretPanel):
     cell = (self.actual.value, self.predicted.value) if self.actual.value is not None and self.predicted.value is not None else None
     slow = len(only or it.classes) > 20  # about a second at 37 classes: say so while it draws
     if slow: before = self.status.value; self.say(f"Drawing the confusion matrix ({len(only or it.classes)} classes)…")
-    self.matrix.value = png_bytes(confusion_figure(it.confusion, it.classes, normalise=self.normalise.value, only=only, highlight=cell), dpi=80)
+    self.matrix.value = png_bytes(confusion_figure(it.confusion, it.classes, normalise=self.normalise.value, only=only, highlight=cell))
     if slow: self.status.value = before
 
 @patch
@@ -506,7 +507,7 @@ def _dup_tile(self:InterpretPanel, file:str, label:str, valid:bool, other:str) -
     back.on_click(self.guard(lambda _: (self._unmark(file), self._on_dup_pair())))
     cap = (f"<div style='font-size:90%;line-height:1.3;width:224px'><b>{html.escape(Path(file).name)}</b><br>{html.escape(label)}, "
            f"{'validation' if valid else 'training'} set" + (f"<br><span style='color:#b35900'>marked {mark['mark']}</span>" if mark else '') + "</div>")
-    return W.VBox([W.Image(value=self._thumb(file, 224), format='png', layout=W.Layout(width='224px', height='224px')), W.HTML(cap), out, back],
+    return W.VBox([alt_text(W.Image(value=self._thumb(file, 224), format='png', layout=W.Layout(width='224px', height='224px')), Path(file).name), W.HTML(cap), out, back],
                   layout=W.Layout(margin='2px 12px 6px 0'))
 
 @patch

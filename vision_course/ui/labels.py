@@ -11,7 +11,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 import ipywidgets as W
-from ..core import CourseError, DataError
+from ..core import CourseError, DataError, quoted
 from ..labels import label_preview, read_csv
 from .base import StepPanel
 from .doctor import DoctorPanel
@@ -68,7 +68,7 @@ def parse_words(text:str) -> dict:
         word, _, label = part.partition('=')
         word, label = word.strip(), (label.strip() if _ else word.strip())
         if not word or not label:
-            raise DataError(f"{part.strip()!r}: write each word as word=label, e.g. cat=cat, dog=dog.")
+            raise DataError(f"{quoted(part.strip())}: write each word as word=label, e.g. cat=cat, dog=dog.")
         words[word] = label
     if not words: raise DataError("Type the words to look for in the file names, e.g. cat=cat, dog=dog.")
     return words
@@ -78,7 +78,7 @@ def parse_lines(text:str) -> list[str]:
     return [l.strip() for l in text.splitlines() if l.strip()]
 
 # %% ../../nbs/12_ui_labels.ipynb #d4db1c27
-_GREY, _RED, _BAR = '#767676', TONES['error'], '#4a7fd0'
+_GREY, _RED, _BAR = '#5e5e5e', TONES['error'], '#4a7fd0'  # grey that passes WCAG AA on white and on light grey
 _h = html.escape
 
 def counts_html(counts:dict, most:int=30) -> str:
@@ -382,7 +382,7 @@ def _csv_path(self:LabelPanel, name:str) -> Path:
     root = Path(self.source.path).resolve()
     p = (root/name).resolve()
     if not p.is_relative_to(root) or not p.is_file():
-        raise DataError(f"{name!r} is not a CSV file inside {root}.")
+        raise DataError(f"{quoted(name)} is not a CSV file inside {root}.")
     return p
 
 @patch
@@ -521,7 +521,7 @@ def _check_inside(root, names):
     root = Path(root).resolve()
     for n in names:
         if not (root/n).resolve().is_relative_to(root):
-            raise DataError(f"{n!r} is outside the source folder {root}: give names relative to it.")
+            raise DataError(f"{quoted(n)} is outside the source folder {root}: give names relative to it.")
 
 @patch
 def _show_result(self:LabelPanel, lab):

@@ -11,10 +11,11 @@ from typing import NamedTuple
 import ipywidgets as W
 from .base import StepPanel
 from .style import button
+from ..glossary import WEIGHTS as WEIGHT_NAMES, group_part
 
 # %% auto #0
-__all__ = ['ARCH_CHOICES', 'WEIGHTS', 'WEIGHT_NAMES', 'METRIC_CHOICES', 'Arch', 'millions', 'layer_table', 'summary_line',
-           'table_html', 'explain_html', 'LearnerPanel', 'learner_panel']
+__all__ = ['ARCH_CHOICES', 'WEIGHTS', 'METRIC_CHOICES', 'Arch', 'millions', 'layer_table', 'summary_line', 'table_html',
+           'explain_html', 'LearnerPanel', 'learner_panel']
 
 # %% ../../nbs/15_ui_learner.ipynb #ad61a205
 class Arch(NamedTuple):
@@ -34,7 +35,6 @@ ARCH_CHOICES = (
 )
 
 WEIGHTS = (('Pretrained if available', 'auto'), ('Pretrained', True), ('Random (from scratch)', False))
-WEIGHT_NAMES = dict(imagenet='ImageNet', glyphs='glyphnet (printed glyphs)', random='random')
 
 METRIC_CHOICES = (('error_rate', "the share of validation images it gets wrong"),
                   ('accuracy', "the share it gets right (1 − error rate)"))
@@ -43,11 +43,6 @@ METRIC_CHOICES = (('error_rate', "the share of validation images it gets wrong")
 def millions(n:int) -> str:
     "A parameter count as people read it: '11.2 M', or the exact number below 100,000."
     return f"{n / 1e6:.1f} M" if n >= 100_000 else f"{n:,}"
-
-def _part(i:int, n:int) -> str:
-    if n == 1: return "the whole model"
-    if i == n - 1: return "head (new, for your classes)"
-    return "body: first layers (edges, textures)" if i == 0 else "body: later layers (parts, shapes)"
 
 def layer_table(learn) -> list[dict]:
     "One row per layer group of `learn`: index, part, parameter tensors, parameters, how many train, and whether they do."
@@ -62,7 +57,7 @@ def layer_table(learn) -> list[dict]:
         n_train = sum(p.numel() for p in train)
         trains = ('yes' if n_train == total else 'no' if not train else
                   'batch norm only' if all(id(p) in bn for p in train) else 'partly')
-        rows.append(dict(group=i, part=_part(i, len(groups)), tensors=len(ps), parameters=total, trainable=n_train, trains=trains))
+        rows.append(dict(group=i, part=group_part(i, len(groups)), tensors=len(ps), parameters=total, trainable=n_train, trains=trains))
     return rows
 
 def summary_line(res:dict) -> str:
@@ -180,7 +175,25 @@ def clear(self:LearnerPanel):
 def show_result(self:LearnerPanel, step:str):
     "Show the learner the course has now (made by another view of it)."
     res = self.course.made
+    self.follow(self.course.params.get(step) or {})
     self._show(res, layer_table(res['learn']), len(res['learn'].dls.vocab), self.course.params.get(step, {}).get('pretrained'))
+
+@patch
+def follow(self:LearnerPanel, used:dict):
+    "Set the widgets to the settings `used` (`Course.learner`'s), so that the panel shows what made the learner."
+    if used.get('arch') in self.arch.options: self.arch.value = used['arch']
+    if used.get('pretrained') in ('auto', True, False): self.weights.value = used['pretrained']
+    if used.get('seed') is not None: self.seed.value = used['seed']
+    if used.get('metrics'):
+        for m, box in self.metrics.items(): box.value = m in used['metrics']
+
+@patch
+def applied(self:LearnerPanel, settings:dict, used:dict) -> bool:
+    "As for any step; the architecture on screen may be the one that stood in for the one asked (the toggle shows it)."
+    made = self.course.made
+    if made is not None and made.get('asked') == used.get('arch') and settings.get('arch') == made['arch']:
+        settings = dict(settings, arch=used['arch'])
+    return StepPanel.applied(self, settings, used)
 
 @patch
 def settings(self:LearnerPanel) -> dict:
@@ -221,6 +234,7 @@ def _show(self:LearnerPanel, res:dict, rows:list[dict], n_classes:int, asked=Non
     if asked == 'auto' and not res['pretrained']:
         self.say(f"Learner ready{took}, with random weights: no pretrained weights can be had here.", 'warn')
     elif asked == 'auto' and res.get('asked', res['arch']) != res['arch']:
+        self.arch.value = res['arch']  # the toggle shows the architecture in use, not the one that could not be had
         self.say(f"Learner ready{took}: you asked for {res['asked']}, whose ImageNet weights cannot be downloaded here (no "
                  f"network); it is {res['arch']}, pretrained and installed with the package, because {res.get('why') or 'it is there'}.", 'warn')
     else: self.say(f"Learner ready{took}.", 'ok')

@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 import ipywidgets as W
 from .base import StepPanel
-from .style import button, TONES
+from .style import alt_text, button, TONES
+from ..glossary import AUGMENT, augment_word
 
 # %% auto #0
 __all__ = ['SIZES', 'IMAGENET', 'batch_figure', 'augment_figure', 'split_counts', 'balance_figure', 'batch_stats', 'LoadersPanel',
@@ -20,7 +21,7 @@ def _hwc(x) -> 'np.ndarray':
     "A CHW float tensor in 0..1 as an HWC array for `imshow`."
     return x.detach().float().clamp(0, 1).permute(1, 2, 0).cpu().numpy()
 
-def batch_figure(data, n:int=12, ncols:int=6):
+def batch_figure(data, n:int=9, ncols:int=3):
     "The first `n` images of a training batch, augmented as the model sees them, titled with their labels."
     from vision_course.report import image_grid
     xb, yb = data.dls.train.one_batch()
@@ -92,14 +93,14 @@ class LoadersPanel(StepPanel):
                                      description='Validation', style=dict(description_width='8em', button_width='6em'))
         self.valid_pct = W.IntSlider(value=20, min=5, max=50, step=5, description='Valid %', style=sty)
         self.seed = W.BoundedIntText(value=42, min=0, max=2**31 - 1, description='Seed', style=sty, layout=W.Layout(width='16em'))
-        self.augment = W.ToggleButtons(options=[('Off', 'off'), ('Light', 'light'), ("Lesson's", 'default'), ('Strong', 'strong')], value='default',
+        self.augment = W.ToggleButtons(options=[(w, v) for v, w in AUGMENT.items()], value='default',
                                        description='Augment', style=dict(description_width='8em', button_width='6em'))
         self.flip = W.Checkbox(value=True, description='Mirror images (flip): off for digits and letters', indent=False,
                                layout=W.Layout(width='auto'))
         self.build_button = button('Build the DataLoaders', 'th', primary=True, width='16em')
         self.status, self.info = W.HTML(), W.HTML()
-        self.batch_img, self.aug_img, self.balance_img = (W.Image(format='png', layout=W.Layout(width=w, max_width='100%'))
-                                                          for w in ('640px', '440px', '540px'))
+        self.batch_img, self.aug_img, self.balance_img = (alt_text(W.Image(format='png', layout=W.Layout(width=w, max_width='100%')), t)
+                                                          for w, t in (('420px', 'A training batch, as the model sees it'), ('440px', 'One image, augmented several times'), ('540px', 'How many images each class has')))
         self.figures = W.VBox()
         intro = ("The lesson's data bunch: how every image is resized, which images are held out for validation, how the "
                  "training images are varied, and how many go through the model at once.")
@@ -116,7 +117,6 @@ class LoadersPanel(StepPanel):
 # %% ../../nbs/13_ui_loaders.ipynb #aac7cea1
 from fastcore.basics import patch
 
-_AUGMENT = dict(off='off', light='light', default="the lesson's", strong='strong')  # the words of the toggle
 def _fmt(v): return '(' + ', '.join(f'{x:.3f}' for x in v) + ')'
 
 @patch
@@ -128,7 +128,7 @@ def _show(self:LoadersPanel, data, figs):
     vocab = ', '.join(f'{i}&nbsp;→&nbsp;<b>{e(str(c))}</b>' for i, c in enumerate(data.classes))
     self.info.value = (
         f"<p><b>{data.n_train:,}</b> training and <b>{data.n_valid:,}</b> validation images, batches of <b>{data.bs}</b>, "
-        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {_AUGMENT.get(data.augment, data.augment)}. "
+        f"{data.size}×{data.size} pixels ({e(data.method)}), augmentation: {e(augment_word(data.augment))}. "
         + (f"The images were prepared once and stay in memory ({memory_mb(data.n_train + data.n_valid, data.size):.0f} MB), "
            "so the epochs do not open the files again." if data.memory else
            "The images are read from the files in every epoch (prepared, they would not fit the memory budget).") + "</p>"
@@ -185,9 +185,35 @@ def clear(self:LoadersPanel):
 
 @patch
 def show_result(self:LoadersPanel, step:str):
-    "Show the DataLoaders the course has now (built by another view: a remedy, the command line)."
+    "Show the DataLoaders the course has now (built by another view: a remedy, the command line), with the settings that made them."
     self.result = self.course.loaders
+    self.follow(self.course.params.get(step) or {})
     self._show(self.result, self._figures(self.result))
+
+@patch
+def follow(self:LoadersPanel, used:dict):
+    "Set the widgets to the settings `used` (`Course.data`'s), so that the panel shows what the course uses."
+    def pick(w, v):
+        if v is None: return
+        if v not in [o[1] if isinstance(o, tuple) else o for o in w.options]: w.options = sorted({*w.options, v})  # a size typed elsewhere
+        w.value = v
+    pick(self.size, used.get('size')); pick(self.bs, used.get('bs'))
+    for w, k in ((self.method, 'method'), (self.augment, 'augment'), (self.flip, 'flip'), (self.seed, 'seed')):
+        v = used.get(k)
+        if v is not None and (not isinstance(w, W.ToggleButtons) or v in [o for _, o in w.options]): w.value = v
+    split = used.get('split')
+    if split == 'auto': split = 'fixed' if 'fixed' in [v for _, v in self.split.options] else 'random'
+    if split in [v for _, v in self.split.options]: self.split.value = split
+    if used.get('valid_pct') is not None: self.valid_pct.value = int(round(used['valid_pct'] * 100))
+    self._sync_split()
+
+@patch
+def applied(self:LoadersPanel, settings:dict, used:dict) -> bool:
+    "As for any step; the engine's split 'auto' is the folders' split when the labels have one, else a random one."
+    if used.get('split') == 'auto':
+        lab = self.course.labelled
+        used = dict(used, split='fixed' if lab is not None and lab.is_valid is not None else 'random')
+    return StepPanel.applied(self, settings, used)
 
 @patch
 def settings(self:LoadersPanel) -> dict:

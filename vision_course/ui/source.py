@@ -12,7 +12,7 @@ import ipywidgets as W
 from ..core import DataError
 from ..sources import allowed_roots, check_allowed, human_size, size_figure, source_summary, unpack_zip
 from .base import StepPanel, uploaded, clear_upload
-from .style import button
+from .style import alt_text, button
 
 # %% auto #0
 __all__ = ['DATASETS', 'KINDS', 'SourcePanel', 'source_panel']
@@ -192,11 +192,10 @@ def clear(self:SourcePanel):
     self.results.children = ()
 
 # %% ../../nbs/11_ui_source.ipynb #55fbb5a4
-_MODES = {'L': 'greyscale', 'RGB': 'colour', 'RGBA': 'colour with transparency', 'P': 'palette colour', '1': 'black and white',
-          'LA': 'greyscale with transparency', 'CMYK': 'print colour', 'I;16': '16-bit greyscale', 'I': '32-bit greyscale'}  # Pillow's modes
 _TABLE = '<style>.vc-src td{padding:1px 10px 1px 0;vertical-align:top}</style><table class="vc-src">{}</table>'
 
 def _describe_summary(s:dict, unpacked=None) -> str:
+    from vision_course.glossary import mode_words
     "The rows of the summary table, as HTML."
     e = lambda x: html.escape(str(x))
     def span(v, what): return f"{what} {v[0]}–{v[2]} (median {v[1]})" if v else ''
@@ -205,7 +204,7 @@ def _describe_summary(s:dict, unpacked=None) -> str:
             ('Formats', ', '.join(f"{e(k)} {v}" for k, v in s['formats'].items())),
             ('Sizes', f"{span(s['width'], 'width')}, {span(s['height'], 'height')} pixels, from {s['sampled']} "
                       f"image headers" if s['width'] else 'no readable image among those sampled'),
-            ('Colours', ', '.join(f"{_MODES.get(k, k)} ({e(k)}) {v}" for k, v in s['modes'].items()))]
+            ('Colours', ', '.join(f"{e(mode_words(k))} {v}" for k, v in s['modes'].items()))]
     if s['problems']:
         rows.append(('Unreadable', f"{len(s['problems'])} of the {s['sampled']} sampled, e.g. " +
                      '; '.join(f"{e(Path(p).name)}: {e(w)}" for p, w in s['problems'][:3]) + ' (left out when labelling)'))
@@ -222,8 +221,8 @@ def _show_results(self:SourcePanel, unpacked=None):
     from vision_course.report import png_bytes
     s = self.summary
     self.details.value = _describe_summary(s, unpacked)
-    self.plot.children = [W.Image(value=png_bytes(size_figure(s)), format='png', layout=W.Layout(max_width='420px'))]
-    self.thumbs.children = [W.VBox([W.Image(value=t['png'], format='png', layout=W.Layout(width='64px', height='64px', object_fit='scale-down')),
+    self.plot.children = [alt_text(W.Image(value=png_bytes(size_figure(s)), format='png', layout=W.Layout(max_width='420px')), 'A plot of the images’ widths and heights')]
+    self.thumbs.children = [W.VBox([alt_text(W.Image(value=t['png'], format='png', layout=W.Layout(width='64px', height='64px', object_fit='scale-down')), f"An image from {t['folder']}"),
                                     W.HTML(f'<small>{html.escape(t["folder"])}</small>')], layout=W.Layout(margin='0 6px 0 0'))
                             for t in s['thumbnails']]
     self.results.children = [self.details, W.HBox([self.plot]), W.HTML('<b>A few images, from different folders</b>'), self.thumbs]

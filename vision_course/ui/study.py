@@ -43,7 +43,7 @@ class StudyPanel(Panel):
         from vision_course.cards import Progress, utcnow
         self.course, self.clock = course, clock or utcnow
         self.progress = progress if progress is not None else Progress()
-        self.session, self._decks, self.status = None, {}, W.HTML()
+        self.session, self._decks, self.status, self._relisting = None, {}, W.HTML(), False
         parts = self._chooser() + [self.status] + self._card_view() + [self._extras()]
         super().__init__(parts, 'Flashcards', "Revise the lessons: say the answer to yourself, show it, then say how well you "
                          "knew it. Cards you know come back after days, then weeks; cards you forgot come back in ten minutes.")
@@ -104,7 +104,7 @@ def _wire(self:StudyPanel):
     self.flip_button.on_click(self.guard(self._on_flip))
     for g, b in self.grade_buttons.items(): b.on_click(self.guard(lambda _, g=g: self._on_grade(g)))
     self.key_box.observe(self.guard(self._on_key), 'value')
-    for w in (self.deck, self.topic, self.step): w.observe(self.guard(self._on_choice), 'value')
+    for w in (self.deck, self.topic, self.step): w.observe(self.guard(self._on_change), 'value')
     self.export_button.on_click(self.guard(self._on_export))
     self.run_button.on_click(self.guard(self._on_run_cards))
 
@@ -127,6 +127,15 @@ def cards(self:StudyPanel) -> list:
             if self.deck.value != _ANY: raise
             self.skipped.append(str(e))
     return select(cards, None if self.topic.value == _ANY else self.topic.value, None if self.step.value == _ANY else self.step.value)
+
+@patch
+def _on_change(self:StudyPanel, change=None):
+    "The learner chose another deck, topic or step: the open session ends with its summary, then the new choice is counted."
+    if self._relisting: return  # the deck menu is being refilled, not changed by the learner
+    if self.session is not None:
+        what = {id(self.deck): 'deck', id(self.topic): 'topic', id(self.step): 'step'}.get(id((change or {}).get('owner')), 'choice')
+        self._end_session(f"you chose another {what}")
+    self._on_choice()
 
 @patch
 def _on_choice(self:StudyPanel, _=None):
@@ -162,8 +171,9 @@ def _show_boxes(self:StudyPanel, cards):
 def _on_start(self:StudyPanel, _=None):
     from vision_course.cards import Study
     if self.start_button.disabled or self.busy: return
+    ended = self._end_session("Start dealt the cards again") if self.session is not None else False
     self.session = Study(self.cards(), self.progress, self.clock, new_limit=self.new_limit.value)
-    self.summary.value = ''
+    if not ended: self.summary.value = ''
     if self.session.done:
         nd = self.session.next_due()
         from vision_course.cards import when
@@ -215,7 +225,6 @@ def _on_flip(self:StudyPanel, _=None):
 
 @patch
 def _on_grade(self:StudyPanel, grade:str):
-    from vision_course.cards import summary_text
     b = self.grade_buttons[grade]
     if b.disabled or self.session is None or self.session.done or not self.session.shown: return
     self.session.grade(grade)
@@ -223,15 +232,36 @@ def _on_grade(self:StudyPanel, grade:str):
     self.count.max = s.reviewed + len(s.queue)
     self.count.value = s.reviewed
     self._show()  # the next card first, then the status line that says so
-    if s.done:
-        sm = s.summary()
-        self.summary.value = (f'<div class="vc-study-summary" style="border-left:4px solid #1a7f37;padding:.3em .7em;margin:.5em 0;max-width:46em">'
-                              f'<b>Session done.</b> {html.escape(summary_text(sm, self.clock()))}</div>')
+    if s.done:  # `grade` has logged the session
+        self._show_summary(s.summary(), "Session done.")
         self.say("Well done. Start again later: the cards come back when they are due.", 'ok')
         self.session = None
         self._show()
     else: self.say(f"{len(s.queue)} card{'s' * (len(s.queue) != 1)} to go.")
     self._on_choice()
+
+@patch
+def _show_summary(self:StudyPanel, sm:dict, title:str):
+    "Show a session's summary (`Study.summary`) under the card, headed `title`."
+    from vision_course.cards import summary_text
+    self.summary.value = (f'<div class="vc-study-summary" style="border-left:4px solid #1a7f37;padding:.3em .7em;margin:.5em 0;'
+                          f'max-width:46em;line-height:1.45"><b>{html.escape(title)}</b> {html.escape(summary_text(sm, self.clock()))}</div>')
+
+@patch
+def _end_session(self:StudyPanel, why:str) -> bool:
+    """End the open session before its last card (the learner chose another deck, or pressed Start again): log it and show
+    its summary, as the end of a session does. Each grade is saved already; a session with no card graded leaves no trace.
+    True if there was a summary to show."""
+    s, self.session = self.session, None
+    if s is None or s.done: return False
+    self.count.layout.visibility = 'hidden'
+    self._show()
+    if not s.reviewed: return False
+    sm = s.summary()
+    self.progress.log_session(sm)
+    self._show_summary(sm, f"Session ended: {why}.")
+    self.say("Your grades are saved; the cards left come back in a later session.", 'ok')
+    return True
 
 @patch
 def _on_key(self:StudyPanel, change):
@@ -280,9 +310,12 @@ def _ran(self:StudyPanel, r:dict):
     from vision_course.cards import MY_DECK, deck_names
     self._decks.pop(MY_DECK, None)
     opts, keep = [('all decks', _ANY)] + [(n, n) for n in deck_names()], self.deck.value
-    if list(self.deck.options) != opts:
-        self.deck.options = opts
-        self.deck.value = keep if keep in dict(opts).values() else _ANY
+    if list(self.deck.options) != opts:  # refilled: the learner's choice stays, and so does an open session
+        self._relisting = True
+        try:
+            self.deck.options = opts
+            self.deck.value = keep if keep in dict(opts).values() else _ANY
+        finally: self._relisting = False
     added, updated = r['added'], f", {r['updated']} updated" if r['updated'] else ''
     self.run_out.value = (f'<p>{added} new card{"s" * (added != 1)} in your deck <b>{MY_DECK}</b>{updated} ({r["total"]} in all):</p>'
                           '<ul>' + ''.join(f'<li>{_md(c.front)}</li>' for c in r['cards']) + '</ul>')
@@ -292,6 +325,7 @@ def _ran(self:StudyPanel, r:dict):
 class LookupPanel(Panel):
     "A search box over the documentation of fastai, torch and vision-course, offline."
     def __init__(self):
+        self._lock, self._ending = threading.Lock(), False  # `_ending`: the search has its last answer and only shows it
         self.query = W.Text(placeholder='a name, e.g. fit_one_cycle, ConvLearner, lr_find', description='Look up',
                             continuous_update=False, layout=W.Layout(width='34em'))
         self.results = W.HTML()
@@ -303,18 +337,20 @@ class LookupPanel(Panel):
 @patch
 def _on_query(self:LookupPanel, _=None):
     if not self.query.value.strip(): self.results.value = ''; return
-    if self.busy: return  # the search running now looks at the query again before it ends
+    with self._lock:
+        if self.busy and not self._ending: return  # the search running now looks at the query again before it ends
+    if self.busy: self._thread.join()  # it is showing its answer to the query before: let it end, then search again
+    self._ending = False
     self.say("Searching…")
     def work():
         from vision_course.docs import search, entry_html
         while True:
-            q = self.query.value.strip()
-            if not q: return q, []
-            out = []
-            for e in search(q, limit=6):  # reading the first entry imports fastai: a few seconds, in this thread
+            q, out = self.query.value.strip(), []
+            for e in (search(q, limit=6) if q else []):  # reading the first entry imports fastai: a few seconds, in this thread
                 try: out.append(entry_html(e))
                 except LookupError: pass  # a name this installation cannot import
-            if q == self.query.value.strip(): return q, out  # else the learner typed on meanwhile: again
+            with self._lock:  # else the learner typed on meanwhile: again
+                if q == self.query.value.strip(): self._ending = True; return q, out
     def done(res):
         q, hits = res
         self.results.value = ''.join(hits)

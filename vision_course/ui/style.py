@@ -8,15 +8,16 @@ Docs: https://github.com/vision-course/vision-course/ui_style.html.md"""
 from __future__ import annotations
 import html
 import ipywidgets as W
+import traitlets
 
 # %% auto #0
-__all__ = ['TONES', 'MARKS', 'STATE_COLOURS', 'TABLE_CSS', 'tone', 'step_label', 'heading', 'prose', 'button', 'boxed',
-           'rows_html']
+__all__ = ['TONES', 'MARKS', 'STATE_COLOURS', 'TABLE_CSS', 'MONO', 'FOCUS', 'PAGE_CSS', 'NAMES_JS', 'tone', 'step_label',
+           'heading', 'prose', 'button', 'boxed', 'rows_html', 'alt_text', 'page_style', 'code_block', 'Disclosure']
 
 # %% ../../nbs/09a_ui_style.ipynb #7485412d
 TONES = dict(info='#444', ok='#1a7f37', warn='#9a6700', error='#b00020', muted='#555')
 MARKS = dict(locked='·', ready='○', running='▶', done='✓', failed='✗', stale='↻')
-STATE_COLOURS = dict(locked='#767676', ready='#333', running='#0b5cad', done='#1a7f37', failed='#b00020', stale='#9a6700')
+STATE_COLOURS = dict(locked='#5e5e5e', ready='#333', running='#0b5cad', done='#17692f', failed='#b00020', stale='#8a5a00')
 
 def tone(text:str, kind:str='info', raw:bool=False) -> str:
     "`text` (escaped unless `raw`) in the colour of `kind` (one of `TONES`)."
@@ -64,3 +65,112 @@ def rows_html(rows:list, cols:list|None=None, head:dict|None=None, align:str='ri
 
 TABLE_CSS = ('<style>.vc-table td,.vc-table th{padding:1px 10px;text-align:left;font-size:13px}'
              '.vc-table{border-collapse:collapse}</style>')
+
+# %% ../../nbs/09a_ui_style.ipynb #76e943df
+MONO = "var(--jp-code-font-family, ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace)"
+FOCUS = '#0b5cad'
+
+PAGE_CSS = f"""
+.vc-ui .widget-html > .widget-html-content, .vc-ui .jupyter-widget-html > .jupyter-widget-html-content {{ line-height: 1.45; }}
+.vc-ui .widget-hbox > .widget-html {{ align-self: center; }}
+.vc-ui pre, .vc-ui code {{ font-family: {MONO}; }}
+.vc-ui pre {{ line-height: 1.45; white-space: pre-wrap; word-break: normal; overflow-wrap: normal; overflow-x: auto; }}
+.vc-ui :focus-visible {{ outline: 2px solid {FOCUS} !important; outline-offset: 0 !important; }}
+.vc-ui .jupyter-button:focus-visible {{ box-shadow: inset 0 0 0 2px #fff !important; }}
+.vc-ui .jupyter-widget-Collapse-header, .vc-ui .lm-TabBar-tab {{ color: var(--jp-ui-font-color1, #000) !important; }}
+.vc-ui .vc-disclosure {{ font-weight: bold; justify-content: flex-start; text-align: left; }}
+.vc-ui .vc-copy:hover {{ background: #eaeef2; }}
+.vc-ui .jupyter-button.mod-success {{ background-color: #2e7d32; }}
+.vc-ui .jupyter-button.mod-warning {{ background-color: #b45309; }}
+.vc-ui .jupyter-button.mod-info {{ background-color: #00707c; }}
+"""
+
+NAMES_JS = """(function(){
+ if (window.vcNames) return; window.vcNames = true;
+ function label(el){ var w = el.closest('.jupyter-widgets'); if (!w) return '';
+   var l = w.querySelector('.widget-label, .jupyter-widget-label'), t = l ? l.textContent.trim() : '';
+   return t || el.getAttribute('title') || w.getAttribute('title') || ''; }
+ function fix(){
+   document.querySelectorAll('.vc-ui img[class*="vc-alt-"]').forEach(function(el){
+     var c = [].find.call(el.classList, function(k){ return k.indexOf('vc-alt-') === 0; }), t = decodeURIComponent(c.slice(7));
+     if (el.getAttribute('alt') !== t) el.setAttribute('alt', t); });
+   document.querySelectorAll('.vc-ui .noUi-handle[role=slider], .vc-ui select, .vc-ui textarea, .vc-ui input:not([type=radio]):not([type=checkbox])').forEach(function(el){
+     var n = label(el); if (n && el.getAttribute('aria-label') !== n) el.setAttribute('aria-label', n); });
+   document.querySelectorAll('.vc-ui .jupyter-widget-Collapse-header').forEach(function(h){
+     if (!h.hasAttribute('tabindex')) { h.tabIndex = 0; h.setAttribute('role', 'button');
+       h.addEventListener('keydown', function(e){ if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); h.click(); } }); }
+     var open = String(h.parentNode.classList.contains('jupyter-widget-Collapse-open'));
+     if (h.getAttribute('aria-expanded') !== open) h.setAttribute('aria-expanded', open); });
+ }
+ fix();
+ new MutationObserver(function(){ if (!window.vcNamesT) window.vcNamesT = setTimeout(function(){ window.vcNamesT = null; fix(); }, 30); })
+   .observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'title']});
+})();"""
+def alt_text(image:W.Widget, text:str) -> W.Widget:
+    "Give `image` (a `W.Image`) the text a screen reader says for it; returns `image`."
+    from urllib.parse import quote
+    for c in [c for c in image._dom_classes if c.startswith('vc-alt-')]: image.remove_class(c)
+    return image.add_class('vc-alt-' + quote(text, safe=''))
+
+_PIXEL = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7'
+
+_STYLE = None
+
+def page_style() -> W.HTML:
+    "The page-wide CSS (`PAGE_CSS`) as one hidden widget, made once per kernel, that every panel and the wizard include."
+    global _STYLE
+    if _STYLE is None or getattr(_STYLE, 'comm', True) is None:  # made again after `close()`
+        _STYLE = W.HTML(f'<style>{PAGE_CSS}</style><img alt="" src="{_PIXEL}" onload="{html.escape(NAMES_JS)}">',
+                        layout=W.Layout(display='none'))
+        _STYLE.add_class('vc-style')
+    return _STYLE
+
+_COPY_JS = ("var b=this, box=b.closest('.vc-code'), pre=box.querySelector('pre'), said=box.querySelector('.vc-copied');"
+            "function say(t){said.textContent=t; setTimeout(function(){said.textContent='';}, 4000);}"
+            "function bySelection(){var r=document.createRange(); r.selectNodeContents(pre); var s=window.getSelection();"
+            " s.removeAllRanges(); s.addRange(r); var ok=false; try{ok=document.execCommand('copy');}catch(e){}"
+            " say(ok ? 'Copied' : 'Selected: press Ctrl+C (Cmd+C) to copy');}"
+            "if(navigator.clipboard && window.isSecureContext){navigator.clipboard.writeText(pre.textContent)"
+            ".then(function(){say('Copied');}, bySelection);} else bySelection();")
+
+def code_block(code:str, copy:bool=True, size:str='90%') -> str:
+    "`code` as a monospace block that wraps only between words, with a Copy button (`copy`) that puts it on the clipboard."
+    pre = (f'<pre class="vc-pre" tabindex="0" style="font-family:{html.escape(MONO)};font-size:{size};line-height:1.45;'
+           'white-space:pre-wrap;word-break:normal;overflow-wrap:normal;overflow-x:auto;background:#f6f8fa;color:#1f2328;'
+           f'padding:.4em {"5.5em" if copy else ".6em"} .4em .6em;margin:0;user-select:text">{html.escape(code)}</pre>')
+    if not copy: return f'<div class="vc-code" style="margin:.3em 0;max-width:60em">{pre}</div>'
+    btn = (f'<button type="button" class="vc-copy" title="Copy this code to the clipboard" onclick="{html.escape(_COPY_JS)}" '
+           'style="font:12px/1.4 inherit;font-family:inherit;padding:1px 8px;border:1px solid #6e7781;border-radius:3px;'
+           'background:#fff;color:#1f2328;cursor:pointer">Copy</button>')
+    said = '<span class="vc-copied" role="status" style="font-size:12px;color:#17692f;margin-left:.4em"></span>'
+    return (f'<div class="vc-code" style="position:relative;margin:.3em 0;max-width:60em">{pre}'
+            f'<div style="position:absolute;top:.3em;right:.3em;text-align:right">{btn}{said}</div></div>')
+
+# %% ../../nbs/09a_ui_style.ipynb #22247dc9
+class Disclosure(W.VBox):
+    "A section behind a button that opens and closes it (by mouse or keyboard); `selected_index` is 0 when open, else None."
+    selected_index = traitlets.Int(None, allow_none=True)
+
+    def __init__(self, children=(), selected_index:int|None=None, title:str='', **kwargs):
+        self.contents = list(children)
+        self.toggle = W.Button(description=title, icon='caret-right', layout=W.Layout(width='100%', max_width='60em'))
+        self.toggle.add_class('vc-disclosure')
+        self.box = W.VBox(self.contents, layout=W.Layout(padding='0 0 0 1em'))
+        super().__init__([self.toggle, self.box], **kwargs)
+        self.toggle.on_click(lambda _: self.flip())
+        self.observe(lambda ch: self._draw(), 'selected_index')
+        self.selected_index = selected_index
+        self._draw()
+
+    def set_title(self, index:int, title:str):
+        "Name the section (`index` is 0: one section)."
+        self.toggle.description = title
+
+    def flip(self):
+        "Open the section if it is closed, else close it."
+        self.selected_index = None if self.selected_index is not None else 0
+
+    def _draw(self):
+        shut = self.selected_index is None
+        self.box.layout.display = 'none' if shut else None
+        self.toggle.icon, self.toggle.tooltip = ('caret-right', 'Show this section') if shut else ('caret-down', 'Hide this section')

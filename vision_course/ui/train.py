@@ -9,7 +9,8 @@ from __future__ import annotations
 import html, time
 import ipywidgets as W
 from .base import StepPanel, TRAINING, FINDER
-from .style import rows_html, heading, button, boxed, TONES
+from .style import alt_text, rows_html, heading, button, boxed, TONES
+from ..glossary import rate_text, RATE_READOUT
 
 # %% auto #0
 __all__ = ['RECIPES', 'RECIPE_ABOUT', 'LiveView', 'LRFinderView', 'TrainPanel', 'recipe_text', 'train_steps']
@@ -24,7 +25,7 @@ class LiveView(W.VBox):
         self.batch_bar = W.IntProgress(value=0, min=0, max=1, description='Batches', **bar)
         self.where = W.HTML()
         self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%', display='none'))  # shown at its first drawing
-        self.plot.add_class('vc-live-plot')  # so that a browser test can find it
+        alt_text(self.plot.add_class('vc-live-plot'), 'The training curves: loss and error rate as training goes')  # the class: so that a browser test can find it
         self.table = W.HTML()
         self.sink = LiveSink(self._show, self._progress, metric, interval, budget)
         import threading  # the figure is built while the learner is still choosing, not when training starts
@@ -76,7 +77,7 @@ class LRFinderView(W.VBox):
     def __init__(self, interval:float=0.3, budget:float=0.02):
         from vision_course.lrfind import LRSink
         self.plot = W.Image(format='png', layout=W.Layout(width='800px', max_width='100%', display='none'))
-        self.plot.add_class('vc-lr-plot')
+        alt_text(self.plot.add_class('vc-lr-plot'), 'The learning rate finder: loss against learning rate')
         self.table, self.notes = W.HTML(), W.HTML()
         self.sink = LRSink(self._show, interval, budget)
         import threading
@@ -103,7 +104,7 @@ class LRFinderView(W.VBox):
             p.update(res['lrs'], res['losses'], res['smooth'], res.get('start_lr'), res.get('end_lr'))
             p.mark(res, hide=hide, **marks)
             self._show(p.png())
-        rows = [dict(suggestion=r['name'], rate=f"{r['lr']:.1e}" if r['lr'] else '–', why=r['reason']) for r in explain(res)]
+        rows = [dict(suggestion=r['name'], rate=rate_text(r['lr']) if r['lr'] else '–', why=r['reason']) for r in explain(res)]
         self.table.value = '' if hide else rows_html(rows).replace('text-align:right', 'text-align:left')
         self.notes.value = ''.join(f'<div style="color:#9a6700">{html.escape(n)}</div>' for n in res.get('notes', []))
 
@@ -122,7 +123,7 @@ class TrainPanel(StepPanel):
         self.mode = mode
         sty = dict(description_width='8em')
         self.epochs = W.IntSlider(value=4, min=1, max=30, description='Epochs', style=sty)
-        self.lr = W.FloatLogSlider(value=3e-3, base=10, min=-6, max=0, step=0.01, readout_format='.1e',
+        self.lr = W.FloatLogSlider(value=3e-3, base=10, min=-6, max=0, step=0.01, readout_format=RATE_READOUT,
                                    description='Learning rate', style=sty, layout=W.Layout(width='30em'))
         self.find_button = button('Find a rate', 'search', tooltip='run the learning-rate finder and set the rate to its suggestion')
         self.recipe = W.ToggleButtons(options=RECIPES, value='auto', description='Stage 1', style=dict(description_width='8em', button_width='auto'),
@@ -180,6 +181,14 @@ def clear(self:TrainPanel):
 
 @patch
 def show_result(self:TrainPanel, step:str): self._trained(self.course.stage1)  # trained by another view of the course
+
+@patch
+def follow(self:TrainPanel, used:dict):
+    "Set epochs, rate and recipe to those `used` (`Course.train`'s), so that the panel shows what trained the model."
+    if used.get('epochs'):
+        self.epochs.max = max(self.epochs.max, int(used['epochs'])); self.epochs.value = int(used['epochs'])
+    if used.get('lr'): self.lr.value = float(used['lr'])
+    if used.get('recipe') in [v for _, v in RECIPES]: self.recipe.value = used['recipe']
 
 @patch
 def _show_stages(self:TrainPanel, busy:bool=False):
@@ -242,7 +251,7 @@ def _start(self:TrainPanel, step:str, **override):
         raise StepOrderError("Create the learner first (step 5).")
     p = {**self.settings(), **override}
     self._check_stage(p['stage'], p['overwrite'])
-    self.say(f"Training {p['epochs']} epoch{'s' * (p['epochs'] != 1)} at a maximum rate of {p['lr']:.1e}…")
+    self.say(f"Training {p['epochs']} epoch{'s' * (p['epochs'] != 1)} at a maximum rate of {rate_text(p['lr'])}…")
     return self._training(lambda: self.course.train(**p))
 
 def recipe_text(hist:dict) -> str:
@@ -260,6 +269,7 @@ def _trained(self:TrainPanel, hist:dict):
     from vision_course.train import progress_text
     from vision_course.curves import diagnose
     how = progress_text(hist)
+    self.follow(self.course.params.get('train') or {})  # another view, or a doctor's action, may have trained with other settings
     acc = f"accuracy {hist['accuracy']:.3f}, valid loss {hist['valid_loss']:.3f}"
     if hist['stopped']:
         self.say(f"Stopped: {how}. The model keeps what it learned so far ({acc}), saved as '{hist['stage']}'.", 'warn')
@@ -277,7 +287,7 @@ def show_verdict(self:TrainPanel, v):
     "Show the curve doctor's verdict, mark it on the plot, and offer its actions as buttons."
     self.result_verdict = v
     ev = ''.join(f'<li>{html.escape(e)}</li>' for e in v.evidence)
-    self.verdict.value = boxed(f'<b>Curve doctor: {html.escape(v.title)}</b><br>{html.escape(v.text)}'
+    self.verdict.value = boxed(f'<b>Curve doctor: {html.escape(v.title)}</b><br><i>How sure: {html.escape(v.sureness)}</i><br>{html.escape(v.text)}'
                                f'{"<ul style=margin:.2em 0>" + ev + "</ul>" if ev else ""}', _CASE_COLOUR.get(v.case, TONES['muted']))
     buttons = []
     for a in v.actions:
@@ -305,7 +315,7 @@ def act(self:TrainPanel, a:dict):
             c.fresh_learner()
             return c.train(**p)
         self.say("Building the data again with more augmentation, then a fresh learner…" if kind == 'augment' else
-                 f"A fresh learner, then {p['epochs']} epochs at {p['lr']:.1e}…")
+                 f"A fresh learner, then {p['epochs']} epochs at {rate_text(p['lr'])}…")
         return self._training(work, step=None)  # the steps it runs mark themselves
     from vision_course.core import CourseError
     raise CourseError(f"Unknown action {kind!r}.")
@@ -336,7 +346,7 @@ def _on_find(self:TrainPanel, _=None, fresh:bool=False):
         self.lr_view.show_result(res)
         if pick:
             self.lr.value = float(f'{pick:.2g}')
-            self.say(f"The finder suggests {pick:.1e} (fastai's 'valley': a point along the longest stretch where the loss keeps falling); "
+            self.say(f"The finder suggests {rate_text(pick)} (fastai's 'valley': a point along the longest stretch where the loss keeps falling); "
                      "the rate is set to it. Press Train.", 'ok')
         else: self.say("The finder could not suggest a rate on this data (see below); keep 3e-3 or read the plot.", 'warn')
     self.work(work, done, live=[self.lr_view])
