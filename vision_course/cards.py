@@ -366,7 +366,7 @@ def run_cards(course) -> list[Card]:
         lr = course.params.get('train', {}).get('lr')
         card('curve', f"What did the curve doctor say about the first stage of {what} ({len(t['epochs'])} epoch{'s' * (len(t['epochs']) != 1)}"
              + (f" at {_fmt(lr)})?" if lr else ")?"),
-             f"{v.title}. {v.text}", 'train', 'what-can-go-wrong')
+             f"{v.title} (how sure: {v.sureness}). {v.text}", 'train', 'what-can-go-wrong')
     interp = R.get('interpret')
     if interp is None and t is not None and 'learner' in R:  # cleared when the model changed (fine-tuning): read the model kept
         from vision_course.interpret import interpret

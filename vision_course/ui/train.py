@@ -212,9 +212,9 @@ def _sync_load(self:TrainPanel, busy:bool|None=None):
 @patch
 def _show_runs(self:TrainPanel):
     cols = ['run', 'step', 'arch', 'recipe', 'epochs', 'lr', 'seconds', 'train_loss', 'valid_loss', 'error_rate', 'accuracy', 'stage', 'verdict']
-    from vision_course.curves import SHORT
+    from vision_course.curves import SHORT, SURE
     rows = [{**r, 'epochs': f"{r['epochs']} of {r['planned_epochs']}" if r.get('stopped') else r['epochs'],
-             'seconds': f"{r['seconds']:.0f}", 'verdict': SHORT.get(r.get('verdict'), r.get('verdict') or '')} for r in self.course.runs]
+             'seconds': f"{r['seconds']:.0f}", 'verdict': SHORT.get(r.get('verdict'), r.get('verdict') or '') + (f" ({SURE.get(r['sure'], r['sure'])})" if r.get('sure') else '')} for r in self.course.runs]
     self.runs.value = rows_html([{c: r.get(c, '') for c in cols} for r in rows]) or '<i>No runs yet.</i>'
 
 # %% ../../nbs/16_ui_train.ipynb #611dca66
@@ -276,7 +276,7 @@ def _trained(self:TrainPanel, hist:dict):
     else: self.say(f"Done: {how} in {hist['seconds']:.0f} s; {acc}; saved as '{hist['stage']}'. {recipe_text(hist)}", 'ok')
     data = self.course.loaders
     v = diagnose(hist, n_classes=len(data.classes) if data is not None else None)
-    if self.course.runs: self.course.runs[-1]['verdict'] = v.case
+    if self.course.runs: self.course.runs[-1].update(verdict=v.case, sure=v.sure)
     self.show_verdict(v)
 
 # %% ../../nbs/16_ui_train.ipynb #c47cc21d
