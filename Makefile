@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PORT ?=
 APP_ARGS := $(if $(PORT),--port $(PORT),)
 
-.PHONY: app lab test demo bench setup check-sync browser axe clean-venv
+.PHONY: app lab test test-slow demo bench setup check-sync browser axe proxy clean-venv
 
 ## set-up: a venv in .venv with the package (editable) and its dependencies, redone only when pyproject.toml changes
 setup: $(STAMP)
@@ -51,6 +51,15 @@ $(AXE):
 	@command -v npm >/dev/null || { echo "npm is missing: install it (e.g. sudo apt-get install npm) for tests/test_a11y.py"; exit 1; }
 	npm install --no-save --no-audit --no-fund --prefix $(VENV)/npm axe-core@4
 
+## JupyterHub's proxy (npm's configurable-http-proxy) for `vision-course hub`, into .venv/npm-proxy (its own prefix: an
+## `npm install` into .venv/npm would remove axe-core, which is not in a package.json there)
+PROXY := $(VENV)/npm-proxy/node_modules/.bin/configurable-http-proxy
+proxy: $(PROXY)
+
+$(PROXY):
+	@command -v npm >/dev/null || { echo "npm is missing: install it (e.g. sudo apt-get install npm) for vision-course hub and tests/test_hub.py"; exit 1; }
+	npm install --no-save --no-audit --no-fund --prefix $(VENV)/npm-proxy configurable-http-proxy@4
+
 ## exported modules must match the notebooks, and notebooks must be clean
 check-sync: setup
 	@tmp=$$(mktemp -d) && cp -r vision_course nbs "$$tmp"/ && \
@@ -67,8 +76,14 @@ test: setup browser axe check-sync
 	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing
 	# the lessons and the start notebook live in the package (a plain `pip install` has them): run them too
 	TMPDIR=$(CURDIR)/.test-tmp OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --timing vision_course/lessons
-	TMPDIR=$(CURDIR)/.test-tmp $(BIN)/python -m pytest -q tests
+	TMPDIR=$(CURDIR)/.test-tmp $(BIN)/python -m pytest -q -m "not slow" tests
 	@rm -rf .test-tmp
+
+## the slow tests (pytest -m slow): JupyterHub with five learners walking the wizard at once in Chromium (~4 min)
+test-slow: setup browser proxy
+	@rm -rf .test-tmp-slow && mkdir -p .test-tmp-slow
+	TMPDIR=$(CURDIR)/.test-tmp-slow $(BIN)/python -m pytest -q -m slow tests
+	@rm -rf .test-tmp-slow
 
 clean-venv:
 	rm -rf $(VENV)

@@ -10,19 +10,24 @@ def study_server(tmp_path, monkeypatch):
     yield from _serve('study')
 
 
+def _start_session(page, deck:str, n:int):
+    "Choose `deck`, ask for `n` new cards and press Start; wait until the session says how many cards are to go."
+    _dropdown(page, 'Deck').select_option(label=deck)
+    page.get_by_text(re.compile(r'^\d+ cards: 0 due, \d+ new$')).wait_for(timeout=30_000)
+    new = page.locator('.widget-text', has=page.locator('label', has_text='New cards')).locator('input')
+    new.fill(str(n)); new.press('Tab')
+    page.wait_for_timeout(300)
+    page.get_by_role('button', name='Start').click()
+    page.get_by_text(f'{n} cards to go.').wait_for(timeout=30_000)
+
+
 def test_study_app_session_by_keys_and_buttons_then_lookup(study_server, tmp_path):
     "Two new cards of the course deck: one shown and graded with the keys, one forgotten with the buttons and seen again; the summary; then the look-up finds a misspelt name."
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = _browser(p)
         page = _new_page(b, study_server, lambda p: p.get_by_role('button', name='Start'))
-        _dropdown(page, 'Deck').select_option(label='course')
-        page.get_by_text(re.compile(r'^\d+ cards: 0 due, \d+ new$')).wait_for(timeout=30_000)
-        new = page.locator('.widget-text', has=page.locator('label', has_text='New cards')).locator('input')
-        new.fill('2'); new.press('Tab')
-        page.wait_for_timeout(300)
-        page.get_by_role('button', name='Start').click()
-        page.get_by_text('2 cards to go.').wait_for(timeout=30_000)
+        _start_session(page, 'course', 2)
         front = page.locator('.vc-card-front')
         first = front.inner_text()
         # the keys box has the focus: Space shows the answer, 3 grades it "good"
@@ -75,13 +80,7 @@ def test_study_app_switching_deck_ends_the_session_with_its_summary(study_server
     with sync_playwright() as p:
         b = _browser(p)
         page = _new_page(b, study_server, lambda p: p.get_by_role('button', name='Start'))
-        _dropdown(page, 'Deck').select_option(label='v1_to_v2')
-        page.get_by_text(re.compile(r'^\d+ cards: 0 due, \d+ new$')).wait_for(timeout=30_000)
-        new = page.locator('.widget-text', has=page.locator('label', has_text='New cards')).locator('input')
-        new.fill('3'); new.press('Tab')
-        page.wait_for_timeout(300)
-        page.get_by_role('button', name='Start').click()
-        page.get_by_text('3 cards to go.').wait_for(timeout=30_000)
+        _start_session(page, 'v1_to_v2', 3)
         look = page.evaluate(_LOOKS, ['.vc-card-front', None])  # the deck's first card asks about `from fastai.vision import *`
         assert 'monospace' in look['code'] and 1.3 <= look['line'] <= 1.6, look
         page.keyboard.press('Space')

@@ -308,6 +308,16 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser('sample', help='write the bundled sample data and print its folder')
     s.add_argument('--messy', metavar='DIR', help='instead, write a small data set full of problems into new folder DIR')
     sub.add_parser('env', help='show versions, device and network')
+    h = sub.add_parser('hub', help='JupyterHub for a class: one server per learner, the wizard as their start page (the hub extra)')
+    h.add_argument('folder', nargs='?', default='vision-course-hub', help="the hub's folder: its config, database and secrets (default ./vision-course-hub)")
+    h.add_argument('--port', type=int, default=8000, help='the port learners open (default 8000)')
+    h.add_argument('--ip', default='127.0.0.1', help="the address to listen on (default 127.0.0.1; 0.0.0.0 for the class's network, behind HTTPS)")
+    h.add_argument('--homes', default=None, help="the learners' folders go in HOMES/NAME (default FOLDER/homes)")
+    h.add_argument('--idle-timeout', type=int, default=3600, help="seconds without traffic before a learner's server is stopped (default 3600; 0: never)")
+    h.add_argument('--users', default=None, help='the names that may log in, separated by commas (default: any name)')
+    h.add_argument('--password', default=None, help="the trial login's shared password (default: made up, printed, kept in FOLDER/trial-password)")
+    h.add_argument('--config', default=None, metavar='FILE', help='your own JupyterHub config file, loaded last (e.g. a real authenticator); then no trial login is set up')
+    h.add_argument('--threads', type=int, default=1, help="torch threads in each learner's kernel (default 1: a class shares the cores)")
     st = sub.add_parser('study', help='revise the flashcards in the terminal (the study app: vision-course app study)')
     st.add_argument('--deck', default=None, help='one deck (default: all but api); see --list')
     st.add_argument('--topic', default=None, help='only cards of this topic (concepts, workflow, rules-of-thumb, what-can-go-wrong, v1-to-v2, code, api, my-run)')
@@ -340,6 +350,9 @@ def main(argv=None) -> int:
         elif args.command == 'sample':
             from vision_course.sample import sample_path
             print(sample_path())
+        elif args.command == 'hub':
+            from vision_course.hub import hub
+            return hub(args.folder, args.port, args.ip, args.homes, args.idle_timeout, args.users, args.password, args.config, args.threads)
         elif args.command == 'env':
             from vision_course.env import environment
             for k, v in environment().items(): print(f'{k:<15} {v}')

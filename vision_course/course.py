@@ -132,6 +132,7 @@ def _forget(self:Course, steps:list, because:str):
 def _run(self:Course, step:str, fn, **params):
     "Run step `step` as `fn(**params)`; the result replaces the old one and clears later steps only if it succeeds."
     if need := self.missing(step): raise StepOrderError(f"Step '{TITLES[step]}' needs '{TITLES[need[0]]}' first.")
+    self._check_idle(step)
     with self.running(step):
         if step in CHANGES_MODEL: self._replace(step, None)
         self.events.emit('step', step=step, status='running', params=params)
@@ -140,12 +141,24 @@ def _run(self:Course, step:str, fn, **params):
             if gone := self.missing(step):  # changed by someone else meanwhile
                 raise StepOrderError(f"'{TITLES[gone[0]]}' changed while '{TITLES[step]}' ran: run '{TITLES[step]}' again.")
         except BaseException as e:
-            self._failed[step] = str(e) or type(e).__name__
-            self.events.emit('step', step=step, status='failed', error=str(e))
+            self._failed[step] = _failure_text(step, e)
+            self.events.emit('step', step=step, status='failed', error=self._failed[step])
             raise
         self._replace(step, res, params, t.seconds)
         self.events.emit('step', step=step, status='done', seconds=t.seconds)
     return res
+
+def _failure_text(step:str, e:BaseException) -> str:
+    "What a failed step says: the error's message; an interruption (Ctrl-C, the kernel's Interrupt) in words, with what became of the model."
+    if not isinstance(e, KeyboardInterrupt): return str(e) or type(e).__name__
+    return ' '.join([f"Interrupted (KeyboardInterrupt) while '{TITLES[step]}' ran: it did not finish.", *getattr(e, '__notes__', ())])
+
+@patch
+def _check_idle(self:Course, step:str, what:str|None=None):
+    "Refuse to change `step` while a step built on it runs (a training would end on data that is gone); `what`: the change in words, refused while `step` itself runs too."
+    if busy := [s for s in ([step] if what else []) + dependents(step) if s in self._running]:
+        what = what or f"running '{TITLES[step]}' again"
+        raise StepOrderError(f"'{TITLES[busy[0]]}' is still running: stop it, or wait for it to end, before {what}.")
 
 @patch
 def _memory(self:Course, what:str, data:dict|None=None):
@@ -160,6 +173,7 @@ def _replace(self:Course, step:str, res, params=None, seconds=None):
     with self._lock:
         self.invalidate(step)
         if STEPS.index(step) <= STEPS.index('train'): self.lr_found, self.remedies = None, []  # they belong to one model
+        if STEPS.index(step) < STEPS.index('train'): self.model_name = None  # a new learner (or none) holds no saved stage
         self.results.pop(step, None); self._failed.pop(step, None); self._stale.pop(step, None)
         if res is not None: self.results[step], self.params[step], self.seconds[step] = res, params, seconds
     if step not in self._running: self.publish()  # else once it stops running: one event for the whole change
@@ -294,15 +308,18 @@ def train(self:Course, epochs:int=4, lr:float=3e-3, stage:str|None=None, overwri
                                f"{free_stage_name(learn, stage)!r}) or ask to replace it.")
     def fit(epochs, lr, stage, overwrite, recipe):
         self.stop.clear()
-        stage = stage or free_stage_name(learn, 'stage-1')
+        stage, L = stage or free_stage_name(learn, 'stage-1'), self.results['learner']  # the learner this run trains
         used, why = stage1_recipe(learn, recipe)
         cbs = [FastStage1()] if used == 'fast' else []
-        hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train', cbs=cbs)
+        try: hist = train(learn, epochs, lr, events=self.events, stop=self.stop, phase='train', cbs=cbs)
+        except BaseException as e:  # an interruption or an error mid-fit: the weights are half-way, nothing was saved
+            self._back_to_stage(learn, e)
+            raise
         final = _final(learn)
         hist.update(final, stage=stage, recipe=used, recipe_why=why, fast=cbs[0].summary() if cbs else None,
                     images_per_s=_images_per_s(hist))
         self.model_name = stage
-        hist['file'] = str(save_stage(learn, stage, overwrite=overwrite, step='train', arch=self.results['learner']['arch'],
+        hist['file'] = str(save_stage(learn, stage, overwrite=overwrite, step='train', arch=L['arch'],
                                       epochs=len(hist['epochs']), lr=lr, stopped=hist['stopped'], **final))
         self._record_run('train', hist, lr=lr)
         return hist
@@ -344,10 +361,24 @@ def load_stage(self:Course, name:str):
     "Load saved stage `name` into the current learner (step 5 must be done); later steps are cleared."
     from vision_course.train import load_stage
     if 'learner' not in self.results: raise StepOrderError(f"Create the learner (step 5) before loading {name!r}.")
+    self._check_idle('learner', f'loading {name!r}')
     load_stage(self.results['learner']['learn'], name)
     self.invalidate('learner', cause='train')
     self.model_name = name
     self.events.emit('loaded', stage=name)
+
+@patch
+def _back_to_stage(self:Course, learn, e:BaseException):
+    "After a fit that did not finish (interrupted, or an error): load the stage the learner held before, its weights being half-way; say so in `e`'s notes."
+    from vision_course.train import load_stage, stage_file
+    name = self.model_name
+    try:
+        if name and stage_file(learn, name).exists():
+            load_stage(learn, name)
+            return e.add_note(f"The learner holds stage '{name}' again, as it was saved.")
+    except Exception: pass
+    self.model_name = None
+    e.add_note("The learner keeps the weights it had when training stopped (nothing was saved): train again, or load a saved stage.")
 
 @patch
 def _model_changed(self:Course, name:str):

@@ -62,8 +62,10 @@ def gradcam(learn, item, target:int|str|None=None) -> tuple[np.ndarray, int]:
             c = int(out[0].argmax()) if target is None else (list(map(str, learn.dls.vocab)).index(target) if isinstance(target, str) else int(target))
             learn.model.zero_grad()
             out[0, c].backward()
+    except BaseException: store.clear(); raise
     finally: h.remove()
-    a, g = store['a'][0].detach().float(), store['g'][0].float()
+    try: a, g = store['a'][0].detach().float(), store['g'][0].float()
+    finally: store.clear()  # the activation's hook holds `store`: a cycle gc misses, and the activation's graph holds every weight
     cam = torch.relu((a * g.mean((1, 2))[:, None, None]).sum(0))
     cam = cam / cam.max() if float(cam.max()) > 0 else cam
     learn.model.zero_grad()

@@ -12,7 +12,8 @@ import ipywidgets as W
 import traitlets
 
 # %% auto #0
-__all__ = ['TRAINING', 'FINDER', 'Panel', 'click', 'set_value', 'uploaded', 'clear_upload', 'set_upload', 'StepPanel']
+__all__ = ['TRAINING', 'FINDER', 'Panel', 'BusyError', 'click', 'set_value', 'uploaded', 'clear_upload', 'set_upload',
+           'replace_children', 'StepPanel']
 
 # %% ../../nbs/09b_ui_base.ipynb #6bd2d938
 from .style import TONES, tone, heading, prose, page_style
@@ -54,12 +55,23 @@ from fastcore.basics import patch
 
 @patch
 def check_free(self:Panel):
-    "Raise `CourseError` if another panel of the same course has work running (one learner, one piece of work at a time)."
-    from vision_course.core import CourseError
+    "Raise `BusyError` if another panel of the same course has work running (one learner, one piece of work at a time)."
     w = getattr(getattr(self, 'course', None), '_worker', None)
     if w is not None and w.is_alive() and w is not self._thread:
-        raise CourseError("Another step is still running (training, the lr finder or a data step). Wait for it to "
-                          "end, or press its Stop button.")
+        raise BusyError("Another step is still running (training, the lr finder or a data step). Wait for it to "
+                        "end, or press its Stop button.")
+
+from ..core import CourseError
+class BusyError(CourseError):
+    "Work refused because other work of the course is running: the step it was meant for has not failed."
+
+def _yield_cpu():
+    "Background work yields the CPU to what learners click: this thread's nice value becomes `$VISION_COURSE_WORK_NICE` (the hub sets 10)."
+    import os
+    n = os.environ.get('VISION_COURSE_WORK_NICE')
+    if n and hasattr(os, 'setpriority') and hasattr(threading, 'get_native_id'):
+        try: os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), int(n))  # on Linux, `who` may be a thread
+        except (OSError, ValueError): pass
 
 @patch
 def start(self:Panel, work, done=None) -> bool:
@@ -69,6 +81,7 @@ def start(self:Panel, work, done=None) -> bool:
     self.error = None
     course = getattr(self, 'course', None)
     def run():
+        _yield_cpu()
         try:
             try: res = work()
             finally:  # the course is free once the work is done: `done` only shows it, so other panels may start
@@ -130,6 +143,35 @@ def set_upload(panel:Panel, upload:W.FileUpload, files:list):
         upload._counter += 1  # what the browser's widget does after sending the files
     else: upload.set_state({'value': [dict(f, content=memoryview(bytes(f['content'])), last_modified=1_700_000_000_000) for f in files]})
     if panel.error is not None: raise panel.error
+
+# %% ../../nbs/09b_ui_base.ipynb #c105e002
+def _instances() -> dict:
+    "ipywidgets' registry of live widgets (8: `widget._instances`; 7, as Colab ships it: `Widget.widgets`)."
+    from ipywidgets.widgets import widget
+    return widget._instances if hasattr(widget, '_instances') else W.Widget.widgets
+
+def _held(w, out:dict):
+    "Add `w` and the widgets it holds (children, layout, style) to `out`, by id."
+    if not isinstance(w, W.Widget) or id(w) in out: return
+    out[id(w)] = w
+    for part in ('layout', 'style'):
+        if isinstance(p := getattr(w, part, None), W.Widget): _held(p, out)
+    for c in getattr(w, 'children', None) or (): _held(c, out)
+
+def replace_children(box:W.Box, kids, keep=()):
+    "Show `kids` in `box`, and close the widgets only its old children held (see above); `keep`: never closed. Returns the number closed."
+    from ipywidgets.widgets.widget_style import Style  # also in ipywidgets 7
+    old, new = {}, {}
+    for w in box.children: _held(w, old)
+    for w in (*kids, *keep): _held(w, new)
+    box.children = tuple(kids)
+    gone = [w for k, w in old.items() if k not in new]
+    for w in gone:
+        if not isinstance(w, (W.Layout, Style)): w.close()
+    used = {id(getattr(x, part, None)) for x in list(_instances().values()) for part in ('layout', 'style')}
+    for w in gone:
+        if isinstance(w, (W.Layout, Style)) and id(w) not in used: w.close()
+    return len(gone)
 
 # %% ../../nbs/09b_ui_base.ipynb #7a1c0002
 TRAINING, FINDER = ('fit_start', 'batch', 'epoch', 'fit_end'), ('lr_start', 'lr', 'lr_done')
@@ -203,7 +245,7 @@ def run_step(self:StepPanel, step:str|None=None) -> bool:
     try: return bool(self._start(step))
     except Exception as e:
         from vision_course.core import StepOrderError
-        if not isinstance(e, StepOrderError): self.course.fail(step, e)  # refused input is this step's failure
+        if not isinstance(e, (StepOrderError, BusyError)): self.course.fail(step, e)  # refused input is this step's failure
         raise
 
 # %% ../../nbs/09b_ui_base.ipynb #7a1c0005

@@ -10,7 +10,7 @@ import html, math
 import ipywidgets as W
 from .base import StepPanel
 from .train import LiveView, LRFinderView
-from .style import alt_text, rows_html, heading, prose, button, boxed, TONES
+from .style import alt_text, rows_html, heading, prose, button, boxed, TONES, FIT
 from ..glossary import rate_text, RATE_READOUT
 
 # %% auto #0
@@ -87,7 +87,7 @@ def _tune_part(self:FinetunePanel) -> list:
 @patch
 def _compare_part(self:FinetunePanel) -> list:
     self.compare = W.HTML()
-    self.compare_plot = alt_text(W.Image(format='png', layout=W.Layout(width='640px', max_width='100%', display='none')), 'Stage 1 and stage 2 compared')
+    self.compare_plot = alt_text(W.Image(format='png', layout=W.Layout(width='640px', max_width=FIT, display='none')), 'Stage 1 and stage 2 compared')
     self.keep1, self.keep2 = button('Reload stage 1', 'undo', width='13em'), button('Keep stage 2', 'check', width='13em')
     return [heading('Stage 1 and stage 2'), self.compare, self.compare_plot, W.HBox([self.keep1, self.keep2])]
 

@@ -10,9 +10,9 @@ import html, io
 import numpy as np
 from pathlib import Path
 import ipywidgets as W
-from .base import StepPanel, uploaded, clear_upload
+from .base import StepPanel, uploaded, clear_upload, replace_children
 from .train import LiveView
-from .style import alt_text, rows_html, prose, button
+from .style import alt_text, rows_html, prose, button, FIT
 
 # %% auto #0
 __all__ = ['InterpretPanel', 'interpret_steps']
@@ -86,7 +86,8 @@ def _matrix_tab(self:InterpretPanel) -> W.VBox:
     self.actual, self.predicted = W.Dropdown(description='Actual', **pick), W.Dropdown(description='Predicted', **pick)
     self.matrix = alt_text(W.Image(format='png'), 'The confusion matrix: actual classes against predicted ones')
     self.matrix.add_class('vc-confusion')
-    self.matrix_box = W.Box([self.matrix], layout=W.Layout(overflow='auto', max_width='100%', max_height='760px'))
+    self.matrix_box = W.Box([self.matrix], layout=W.Layout(overflow='auto', max_width=FIT, max_height='760px'))
+    self.matrix_box.add_class('vc-scroll')  # scrolls on purpose: the matrix of many classes is larger than the page
     self.cell_note, self.cell_tiles = W.HTML(), W.Box(layout=W.Layout(flex_flow='row wrap'))
     return W.VBox([W.HBox([self.normalise, self.only_mixed]), W.HBox([self.actual, self.predicted]), self.matrix_box,
                    self.cell_note, self.cell_tiles])
@@ -229,7 +230,7 @@ def _on_course_event(self:InterpretPanel, ev):
 @patch
 def clear(self:InterpretPanel):
     "Empty every view that showed the old interpretation."
-    for box in (self.top_tiles, self.cell_tiles, self.pair_tiles, self.dup_tiles): box.children = ()
+    for box in (self.top_tiles, self.cell_tiles, self.pair_tiles, self.dup_tiles): replace_children(box, ())  # closed: ipywidgets keeps a widget until then
     self._cams, self.dup_pairs.options, self.dup_note.value, self._dups = {}, [], '', []
     for h in (self.top_note, self.cell_note, self.pair_note, self.remedy_focus, self.try_text, self.remedy_live.table): h.value = ''
     self.try_image.value = self.try_probs.value = b''
@@ -302,7 +303,7 @@ def _show_top(self:InterpretPanel):
     recs = it.top(self.k.value, wrong_only=self.wrong_only.value)
     if self.heatmaps.value and (todo := [r['file'] for r in recs if (r['file'], self.px.value) not in self._cams]):
         return self._draw_heatmaps(todo, self.px.value)
-    self.top_tiles.children = self._tiles(recs, heat=self.heatmaps.value)
+    replace_children(self.top_tiles, self._tiles(recs, heat=self.heatmaps.value))
     right = sum(r['correct'] for r in recs)
     self.top_note.value = (f"<p style='margin:.2em 0;max-width:60em'>The {len(recs)} validation image{'s' * (len(recs) != 1)} "
                            f"with the highest loss: actual→predicted, the loss and the probability the model gave its answer. "
@@ -438,7 +439,7 @@ def _on_cell(self:InterpretPanel):
     a, p = self.actual.value, self.predicted.value
     recs = it.cell(a, p)
     self._draw_matrix()
-    self.cell_tiles.children = self._tiles(recs)
+    replace_children(self.cell_tiles, self._tiles(recs))
     what = 'right' if a == p else 'mistaken for'
     more = f" (the first {self.max_tiles} shown)" if len(recs) > self.max_tiles else ''
     self.cell_note.value = (f"<p style='margin:.3em 0'><b>{len(recs)}</b> image{'s' * (len(recs) != 1)} of "
@@ -454,7 +455,7 @@ def _show_pairs(self:InterpretPanel, run:bool=True):
     self._quiet = True
     try: self.pairs.options = [(f"{a} → {p}: {n} time{'s' * (n != 1)}", (a, p)) for a, p, n in mc]; self.pairs.value = None
     finally: self._quiet = False
-    self.pair_tiles.children = ()
+    replace_children(self.pair_tiles, ())
     self.pair_note.value = (f"<p style='margin:.3em 0'>{len(mc)} pair{'s' * (len(mc) != 1)} mixed up at least {self.min_val.value} "
                             f"time{'s' * (self.min_val.value != 1)} (<code>interp.most_confused(min_val={self.min_val.value})</code>). "
                             "Choose one to see its images.</p>" if mc else
@@ -466,7 +467,7 @@ def _on_pair(self:InterpretPanel):
     if it is None or self._quiet or not self.pairs.value: return
     a, p = self.pairs.value
     recs = it.cell(a, p)
-    self.pair_tiles.children = self._tiles(recs)
+    replace_children(self.pair_tiles, self._tiles(recs))
     self.pair_note.value = f"<p style='margin:.3em 0'>{len(recs)} image{'s' * (len(recs) != 1)} of <b>{html.escape(a)}</b> predicted as <b>{html.escape(p)}</b>.</p>"
 
 # %% ../../nbs/18_ui_interpret.ipynb #18d00002
@@ -496,7 +497,7 @@ def _show_dups(self:InterpretPanel, dups:list):
 def _on_dup_pair(self:InterpretPanel):
     if self._quiet or self.dup_pairs.value is None: return
     d = self._dups[self.dup_pairs.value]
-    self.dup_tiles.children = [self._dup_tile(d[k], d[f'label_{k}'], d[f'valid_{k}'], d['b' if k == 'a' else 'a']) for k in ('a', 'b')]
+    replace_children(self.dup_tiles, [self._dup_tile(d[k], d[f'label_{k}'], d[f'valid_{k}'], d['b' if k == 'a' else 'a']) for k in ('a', 'b')])
 
 @patch
 def _dup_tile(self:InterpretPanel, file:str, label:str, valid:bool, other:str) -> W.VBox:

@@ -8,8 +8,8 @@ Docs: https://github.com/vision-course/vision-course/ui_loaders.html.md"""
 from __future__ import annotations
 import html
 import ipywidgets as W
-from .base import StepPanel
-from .style import alt_text, button, TONES
+from .base import StepPanel, replace_children
+from .style import alt_text, button, TONES, FIT
 from ..glossary import AUGMENT, augment_word
 
 # %% auto #0
@@ -99,7 +99,7 @@ class LoadersPanel(StepPanel):
                                layout=W.Layout(width='auto'))
         self.build_button = button('Build the DataLoaders', 'th', primary=True, width='16em')
         self.status, self.info = W.HTML(), W.HTML()
-        self.batch_img, self.aug_img, self.balance_img = (alt_text(W.Image(format='png', layout=W.Layout(width=w, max_width='100%')), t)
+        self.batch_img, self.aug_img, self.balance_img = (alt_text(W.Image(format='png', layout=W.Layout(width=w, max_width=FIT)), t)
                                                           for w, t in (('420px', 'A training batch, as the model sees it'), ('440px', 'One image, augmented several times'), ('540px', 'How many images each class has')))
         self.figures = W.VBox()
         intro = ("The lesson's data bunch: how every image is resized, which images are held out for validation, how the "
@@ -143,7 +143,7 @@ def _show(self:LoadersPanel, data, figs):
     if figs['augment']:
         self.aug_img.value = figs['augment']
         kids += [W.HTML('<b>Augmentation: the same images resized, then augmented three times</b>'), self.aug_img]
-    self.figures.children = kids
+    replace_children(self.figures, kids, keep=(self.batch_img, self.balance_img, self.aug_img))
     self.say(f"DataLoaders ready in {self.course.seconds.get(self.step, 0):.1f} s.", 'ok')
 
 def loaders_panel(**kwargs) -> LoadersPanel:
@@ -180,7 +180,8 @@ def _sync_split(self:LoadersPanel):
 
 @patch
 def clear(self:LoadersPanel):
-    self.result, self.info.value, self.figures.children = None, '', []
+    self.result, self.info.value = None, ''
+    replace_children(self.figures, (), keep=(self.batch_img, self.balance_img, self.aug_img))
     self.say(_WAIT if self.course.labelled is None else "The labels changed: build the DataLoaders again.")
 
 @patch

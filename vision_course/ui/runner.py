@@ -8,8 +8,8 @@ Docs: https://github.com/vision-course/vision-course/ui_runner.html.md"""
 from __future__ import annotations
 import html, threading, time
 import ipywidgets as W
-from .base import Panel
-from .style import MARKS, TABLE_CSS
+from .base import Panel, replace_children
+from .style import MARKS, TABLE_CSS, FIT
 
 # %% auto #0
 __all__ = ['NineStepRunner', 'runner']
@@ -78,7 +78,7 @@ def _on_stop(self:NineStepRunner, _=None):
 def run(self:NineStepRunner):
     "Start the nine steps in the background; False if they are already running."
     if self.busy: return False
-    self.course, self.results.children = None, ()
+    self.course = None; replace_children(self.results, ())
     self.run_button.disabled, self.stop_button.disabled = True, False
     self.status.value = '<i>Starting…</i>'
     return self.start(self._work, self._finish)
@@ -123,16 +123,16 @@ def _show_results(self:NineStepRunner):
     from vision_course.report import loss_figure, lr_figure, confusion_figure, top_losses_figure, png_bytes
     c = self.course
     ft = c.tuned
-    def img(fig, width='100%'): return W.Image(value=png_bytes(fig), format='png', layout=W.Layout(max_width=width))
+    def img(fig, width=FIT): return W.Image(value=png_bytes(fig), format='png', layout=W.Layout(max_width=width))
     confused = c.confusions[:8]
     rows = ''.join(f'<tr><td>{a}</td><td>{p}</td><td>{n}</td></tr>' for a, p, n in confused) or '<tr><td colspan=3>none</td></tr>'
-    self.results.children = [
+    replace_children(self.results, [
         W.HTML('<h3>Training</h3>'), img(loss_figure([('stage 1', c.stage1), ('stage 2', ft['history'])]), '700px'),
         W.HTML(f"<h3>Fine-tuning</h3><p>{html.escape(ft['why'])}. Kept {ft['kept']}.</p>"), img(lr_figure(ft['lr_find'], ft['lo'], ft['hi']), '600px'),
         W.HTML('<h3>Confusion matrix and most confused</h3>'),
         W.HBox([img(confusion_figure(c.interp.confusion, c.interp.classes), '420px'),
                 W.HTML(TABLE_CSS + '<table class="vc-table"><tr><th>actual</th><th>predicted</th><th>times</th></tr>' + rows + '</table>')]),
-        W.HTML('<h3>Top losses</h3><p>The highest losses on the validation set (actual/predicted): confident mistakes first.</p>'), img(top_losses_figure(c.interp.top_losses), '700px')]
+        W.HTML('<h3>Top losses</h3><p>The highest losses on the validation set (actual/predicted): confident mistakes first.</p>'), img(top_losses_figure(c.interp.top_losses), '700px')])
 
 def runner(**kwargs) -> NineStepRunner:
     "The nine-step panel (see `NineStepRunner`)."

@@ -11,7 +11,7 @@ from pathlib import Path
 import ipywidgets as W
 from ..core import DataError
 from ..sources import allowed_roots, check_allowed, human_size, size_figure, source_summary, unpack_zip
-from .base import StepPanel, uploaded, clear_upload
+from .base import StepPanel, uploaded, clear_upload, replace_children
 from .style import alt_text, button
 
 # %% auto #0
@@ -189,7 +189,7 @@ def show_result(self:SourcePanel, step:str):
 @patch
 def clear(self:SourcePanel):
     self.result = self.summary = None
-    self.results.children = ()
+    replace_children(self.results, (), keep=(self.details, self.plot, self.thumbs))
 
 # %% ../../nbs/11_ui_source.ipynb #55fbb5a4
 _TABLE = '<style>.vc-src td{padding:1px 10px 1px 0;vertical-align:top}</style><table class="vc-src">{}</table>'
@@ -221,11 +221,12 @@ def _show_results(self:SourcePanel, unpacked=None):
     from vision_course.report import png_bytes
     s = self.summary
     self.details.value = _describe_summary(s, unpacked)
-    self.plot.children = [alt_text(W.Image(value=png_bytes(size_figure(s)), format='png', layout=W.Layout(max_width='420px')), 'A plot of the images’ widths and heights')]
-    self.thumbs.children = [W.VBox([alt_text(W.Image(value=t['png'], format='png', layout=W.Layout(width='64px', height='64px', object_fit='scale-down')), f"An image from {t['folder']}"),
+    replace_children(self.plot, [alt_text(W.Image(value=png_bytes(size_figure(s)), format='png', layout=W.Layout(max_width='420px')), 'A plot of the images’ widths and heights')])
+    replace_children(self.thumbs, [W.VBox([alt_text(W.Image(value=t['png'], format='png', layout=W.Layout(width='64px', height='64px', object_fit='scale-down')), f"An image from {t['folder']}"),
                                     W.HTML(f'<small>{html.escape(t["folder"])}</small>')], layout=W.Layout(margin='0 6px 0 0'))
-                            for t in s['thumbnails']]
-    self.results.children = [self.details, W.HBox([self.plot]), W.HTML('<b>A few images, from different folders</b>'), self.thumbs]
+                            for t in s['thumbnails']])
+    replace_children(self.results, [self.details, W.HBox([self.plot]), W.HTML('<b>A few images, from different folders</b>'), self.thumbs],
+                     keep=(self.details, self.plot, self.thumbs))
 
 def source_panel(**kwargs) -> SourcePanel:
     "The step 2 panel (see `SourcePanel`)."

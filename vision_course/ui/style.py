@@ -11,7 +11,7 @@ import ipywidgets as W
 import traitlets
 
 # %% auto #0
-__all__ = ['TONES', 'MARKS', 'STATE_COLOURS', 'TABLE_CSS', 'MONO', 'FOCUS', 'PAGE_CSS', 'NAMES_JS', 'tone', 'step_label',
+__all__ = ['TONES', 'MARKS', 'STATE_COLOURS', 'TABLE_CSS', 'FIT', 'MONO', 'FOCUS', 'PAGE_CSS', 'NAMES_JS', 'tone', 'step_label',
            'heading', 'prose', 'button', 'boxed', 'rows_html', 'alt_text', 'page_style', 'code_block', 'Disclosure']
 
 # %% ../../nbs/09a_ui_style.ipynb #7485412d
@@ -67,12 +67,14 @@ TABLE_CSS = ('<style>.vc-table td,.vc-table th{padding:1px 10px;text-align:left;
              '.vc-table{border-collapse:collapse}</style>')
 
 # %% ../../nbs/09a_ui_style.ipynb #76e943df
+FIT = 'calc(100% - 2 * var(--jp-widgets-margin, 2px))'  # as wide as its box at most: 100% would add the widget's margins and make the box scroll
 MONO = "var(--jp-code-font-family, ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace)"
 FOCUS = '#0b5cad'
 
 PAGE_CSS = f"""
 .vc-ui .widget-html > .widget-html-content, .vc-ui .jupyter-widget-html > .jupyter-widget-html-content {{ line-height: 1.45; }}
 .vc-ui .widget-hbox > .widget-html {{ align-self: center; }}
+.vc-ui .widget-html {{ max-width: {FIT}; }}
 .vc-ui pre, .vc-ui code {{ font-family: {MONO}; }}
 .vc-ui pre {{ line-height: 1.45; white-space: pre-wrap; word-break: normal; overflow-wrap: normal; overflow-x: auto; }}
 .vc-ui :focus-visible {{ outline: 2px solid {FOCUS} !important; outline-offset: 0 !important; }}

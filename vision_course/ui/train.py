@@ -8,8 +8,8 @@ Docs: https://github.com/vision-course/vision-course/ui_train.html.md"""
 from __future__ import annotations
 import html, time
 import ipywidgets as W
-from .base import StepPanel, TRAINING, FINDER
-from .style import alt_text, rows_html, heading, button, boxed, TONES
+from .base import StepPanel, TRAINING, FINDER, replace_children
+from .style import alt_text, rows_html, heading, button, boxed, TONES, FIT
 from ..glossary import rate_text, RATE_READOUT
 
 # %% auto #0
@@ -24,7 +24,7 @@ class LiveView(W.VBox):
         self.epoch_bar = W.IntProgress(value=0, min=0, max=1, description='Epochs', **bar)
         self.batch_bar = W.IntProgress(value=0, min=0, max=1, description='Batches', **bar)
         self.where = W.HTML()
-        self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width='100%', display='none'))  # shown at its first drawing
+        self.plot = W.Image(format='png', layout=W.Layout(width='720px', max_width=FIT, display='none'))  # shown at its first drawing
         alt_text(self.plot.add_class('vc-live-plot'), 'The training curves: loss and error rate as training goes')  # the class: so that a browser test can find it
         self.table = W.HTML()
         self.sink = LiveSink(self._show, self._progress, metric, interval, budget)
@@ -76,7 +76,7 @@ class LRFinderView(W.VBox):
     "The finder's live plot, then its suggestions with reasons; fed by `handle(ev)`."
     def __init__(self, interval:float=0.3, budget:float=0.02):
         from vision_course.lrfind import LRSink
-        self.plot = W.Image(format='png', layout=W.Layout(width='800px', max_width='100%', display='none'))
+        self.plot = W.Image(format='png', layout=W.Layout(width='800px', max_width=FIT, display='none'))
         alt_text(self.plot.add_class('vc-lr-plot'), 'The learning rate finder: loss against learning rate')
         self.table, self.notes = W.HTML(), W.HTML()
         self.sink = LRSink(self._show, interval, budget)
@@ -176,11 +176,13 @@ def refresh(self:TrainPanel, idle:bool=False):
 
 @patch
 def clear(self:TrainPanel):
-    self.result, self.verdict.value, self.doctor_actions.children = None, '', []
+    self.result, self.verdict.value = None, ''; replace_children(self.doctor_actions, ())
     if not self.busy: self.status.value = ''
 
 @patch
-def show_result(self:TrainPanel, step:str): self._trained(self.course.stage1)  # trained by another view of the course
+def show_result(self:TrainPanel, step:str):  # trained by another view of the course
+    self._screen = None
+    self._trained(self.course.stage1)
 
 @patch
 def follow(self:TrainPanel, used:dict):
@@ -221,9 +223,12 @@ def _show_runs(self:TrainPanel):
 @patch
 def _training(self:TrainPanel, fn, step:str|None='train') -> bool:
     "Run training work `fn` (the step itself unless `step` is None) with the live view and Stop, then the verdict."
-    self.verdict.value, self.doctor_actions.children = '', []
+    self.verdict.value = ''; replace_children(self.doctor_actions, ())
     self.live.sink.log.reset()
+    self._screen = _form(self.settings())  # what the form said at the start: a change made while it trains is the learner's next run
     return self.work(fn, self._trained, step=step and self.step, live=[self.live], stoppable=True)
+
+def _form(s:dict) -> dict: return {k: s[k] for k in ('epochs', 'lr', 'recipe')}
 
 @patch
 def settings(self:TrainPanel) -> dict:
@@ -269,7 +274,9 @@ def _trained(self:TrainPanel, hist:dict):
     from vision_course.train import progress_text
     from vision_course.curves import diagnose
     how = progress_text(hist)
-    self.follow(self.course.params.get('train') or {})  # another view, or a doctor's action, may have trained with other settings
+    screen, self._screen = getattr(self, '_screen', None), None
+    if screen is None or _form(self.settings()) == screen:  # else the learner changed the form meanwhile: keep it, shown as not applied
+        self.follow(self.course.params.get('train') or {})  # another view, or a doctor's action, may have trained with other settings
     acc = f"accuracy {hist['accuracy']:.3f}, valid loss {hist['valid_loss']:.3f}"
     if hist['stopped']:
         self.say(f"Stopped: {how}. The model keeps what it learned so far ({acc}), saved as '{hist['stage']}'.", 'warn')
@@ -294,7 +301,7 @@ def show_verdict(self:TrainPanel, v):
         b = W.Button(description=a['label'], layout=W.Layout(width='auto'), tooltip=a['label'])
         b.on_click(self.guard(lambda _, a=a: self.act(a)))
         buttons.append(b)
-    self.doctor_actions.children = buttons
+    replace_children(self.doctor_actions, buttons)  # the old ones closed: ipywidgets keeps a widget until then
     try: self.live.show_verdict(v)
     except Exception as e: self.say(f"The plot could not be marked: {e}", 'warn')
 
@@ -358,7 +365,7 @@ def _on_load(self:TrainPanel, _=None):
     if not name: return
     self.check_free()  # another panel's work (interpreting, a remedy) must not see the weights change under it
     self.course.load_stage(name)
-    self.verdict.value, self.doctor_actions.children = '', []
+    self.verdict.value = ''; replace_children(self.doctor_actions, ())
     self.say(f"Loaded '{name}': the model is as it was when that stage was saved.", 'ok')
     self.refresh()
 
