@@ -1,12 +1,13 @@
-"""Keyboard and screen readers in the wizard: the nine steps by keyboard alone (Tab, Shift+Tab, Enter, Space, arrows),
-axe-core's check of every step once it ran, and the code blocks' Copy button.
+"""Keyboard and screen readers in the wizard: the nine steps by keyboard alone (Tab, Shift+Tab, Enter, Space, arrows)
+and the code blocks' Copy button. axe-core's check of every step runs in tests/test_screens.py, in the same walk that
+looks at every step (one walk of the nine steps instead of two).
 
 axe-core comes from npm (`make test` installs it into `.venv/npm`; see the Makefile's `axe` target)."""
 import re
 from pathlib import Path
 import pytest
-from test_app import _serve, _browser, _shot, _slide_to, _dropdown, SHOTS
-from test_wizard import _next, _wait_state, _open, _steplist
+from test_app import _serve, _browser, _shot, SHOTS
+from test_wizard import _wait_state, _steplist
 
 AXE = Path(__file__).resolve().parent.parent/'.venv'/'npm'/'node_modules'/'axe-core'/'axe.min.js'
 
@@ -165,66 +166,3 @@ def _axe(page):
     if not page.evaluate("typeof axe !== 'undefined'"): page.add_script_tag(path=str(AXE))
     page.wait_for_timeout(300)  # the page's names script runs 30 ms after the widgets last changed
     return page.evaluate(_AXE_RUN)
-
-
-def test_axe_on_every_step(wizard_server):
-    """axe-core finds no serious or critical violation (names of controls, contrast, images…) on any of the nine steps,
-    each checked once it ran, with its panel on screen; and it does find a button without a name (the check is real)."""
-    from playwright.sync_api import sync_playwright
-    assert AXE.exists(), f'{AXE} is missing: `make axe` installs it'
-    found = {}
-    with sync_playwright() as p:
-        b = _browser(p)
-        page = _open(b, wizard_server)
-        # first, that the check can fail: an icon-only button with no name, added inside the wizard
-        page.evaluate("""() => { const b = document.createElement('button'); b.id = 'vc-nameless';
-          b.className = 'jupyter-button'; b.innerHTML = '<i class="fa fa-play"></i>';
-          document.querySelector('.vc-ui').appendChild(b); }""")
-        assert any(v.startswith('button-name') for v in _axe(page)), 'axe did not report a button without a name'
-        page.evaluate("() => document.getElementById('vc-nameless').remove()")
-        found['start'] = _axe(page)
-        _next(page, r'Run 1\. Import'); _wait_state(page, '✓ 1. Import'); page.get_by_text('Import took').wait_for()
-        found['1. Import'] = _axe(page)
-        _next(page, r'Next: 2\. Data source')
-        _next(page, r'Run 2\. Data source'); _wait_state(page, '✓ 2. Data source'); page.get_by_text('Using 1797 images').wait_for()
-        found['2. Data source'] = _axe(page)
-        _next(page, r'Next: 3\. Labels')
-        _next(page, r'Run 3\. Labels'); _wait_state(page, '✓ 3. Labels')
-        page.get_by_text('Labelled 1,797 images').first.wait_for()
-        found['3. Labels'] = _axe(page)
-        _next(page, r'Next: 4\. Data bunch')
-        _dropdown(page, 'Image size').select_option('16')
-        _next(page, r'Run 4\. Data bunch'); _wait_state(page, '✓ 4. Data bunch')
-        page.get_by_text('A training batch, as the model sees it').wait_for()
-        found['4. Data bunch'] = _axe(page)
-        _next(page, r'Next: 5\. Learner')
-        page.get_by_role('button', name='Random (from scratch)').click()
-        _next(page, r'Run 5\. Learner'); _wait_state(page, '✓ 5. Learner')
-        page.get_by_text('layer groups').first.wait_for()
-        found['5. Learner'] = _axe(page)
-        _next(page, r'Next: 6\. Train')
-        _slide_to(page, 'Epochs', 1)
-        _next(page, r'Run 6\. Train'); _wait_state(page, '✓ 6. Train', 300_000)
-        page.get_by_text('The code for this step').wait_for()
-        page.locator('img.vc-live-plot').wait_for()
-        found['6. Train'] = _axe(page)
-        _next(page, r'Next: 7\. Interpret')
-        _next(page, r'Run 7\. Interpret'); _wait_state(page, '✓ 8. Most confused')
-        page.locator('.widget-image').filter(visible=True).first.wait_for()
-        found['7. Interpret'] = _axe(page)
-        _next(page, r'Next: 8\. Most confused')
-        page.locator('button.vc-next').filter(has_text='Next: 9. Fine-tune').wait_for(timeout=30_000)
-        found['8. Most confused'] = _axe(page)
-        _next(page, r'Next: 9\. Fine-tune')
-        page.get_by_text('Finder settings').click()
-        _slide_to(page, 'steps', 10)
-        _slide_to(page, 'Epochs', 1)
-        _next(page, r'Run 9\. Fine-tune'); _wait_state(page, '✓ 9. Fine-tune', 300_000)
-        page.get_by_text(re.compile(r'fit_one_cycle\(1, slice\(')).first.wait_for(timeout=30_000)
-        page.get_by_text('Your code: everything you did, as code').click()
-        page.locator('a.vc-download').wait_for()
-        found['9. Fine-tune, with the code view open'] = _axe(page)
-        _shot(page, 'a11y-axe-done.png')
-        b.close()
-    bad = {k: v for k, v in found.items() if v}
-    assert not bad, 'axe-core found serious or critical violations:\n' + '\n'.join(f'{k}: {v}' for k, v in bad.items())

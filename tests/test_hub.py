@@ -1,5 +1,6 @@
-"""`vision-course hub`: JupyterHub on 127.0.0.1 with the trial login; five learners walk the wizard's steps 1-6 in Chromium
-at once, a sixth logs in while they train, and an idle server is culled. `make test-slow` (pytest -m slow)."""
+"""`vision-course hub`: JupyterHub on 127.0.0.1 with the trial login and the class listed (so their servers are prestarted,
+each with its wizard's kernel preheated); five learners walk the wizard's steps 1-6 in Chromium at once, a sixth logs in
+while they train, an idle server is culled and an unused prestarted one is kept, then culled. `make test-slow`."""
 import json, os, re, shutil, sys, tempfile, threading, time, urllib.request
 from pathlib import Path
 import pytest
@@ -8,7 +9,7 @@ from test_wizard import _next, _wait_state, _steplist
 
 pytestmark = pytest.mark.slow
 USERS = ['ada', 'ben', 'cai', 'dee', 'eve']  # the five who train
-SIXTH = 'fay'  # logs in while they train
+SIXTH = 'fay'  # a learner of the class (listed in --users: their server was prestarted) who logs in while they train
 PASSWORD = 'trial-class-1'
 PAINT_S = 10  # the sixth learner's wizard paints within this, from the login's submit to the step list
 WALK_S = 420  # the five walks together; then the test fails with the hub's log
@@ -169,8 +170,12 @@ def test_hub_five_learners_at_once_and_a_sixth_paints(tmp):
         shutil.copyfile(log, SHOTS/'hub-server.log')
 
 
+KEEP_S = 90  # --keep-unused in the culling test
+
+
 def test_hub_culls_an_idle_server(tmp):
-    "A learner who leaves: the idle culler (a hub service) stops their server after --idle-timeout; their folder stays."
+    """A learner who leaves: the idle culler (a hub service) stops their server after --idle-timeout; their folder stays.
+    A prestarted server nobody opens is kept for --keep-unused seconds after its start, then culled."""
     from playwright.sync_api import sync_playwright
     token = 'test-' + __import__('secrets').token_hex(16)
     mine = tmp/'teacher.py'  # a teacher's --config: here, a service token for the test to ask the hub's API
@@ -178,9 +183,11 @@ def test_hub_culls_an_idle_server(tmp):
                     "c.JupyterHub.load_roles.append({'name': 'test', 'services': ['test'], 'scopes': ['read:users', 'read:servers']})\n"
                     "c.JupyterHub.authenticator_class = 'shared-password'\n"
                     "c.SharedPasswordAuthenticator.user_password = %r\nc.Authenticator.allow_all = True\n" % (token, PASSWORD))
-    proc, url, log = _start_hub(tmp/'idle', '--idle-timeout', '10', '--config', mine)
-    def servers():
-        req = urllib.request.Request(url + 'hub/api/users/gus', headers={'Authorization': f'token {token}'})
+    proc, url, log = _start_hub(tmp/'idle', '--idle-timeout', '10', '--config', mine, '--users', 'gus,hal',
+                                '--keep-unused', str(KEEP_S))
+    started = time.monotonic()  # hal's server starts after this
+    def servers(user='gus'):
+        req = urllib.request.Request(url + f'hub/api/users/{user}', headers={'Authorization': f'token {token}'})
         return json.loads(urllib.request.urlopen(req, timeout=10).read())['servers']
     try:
         with sync_playwright() as p:
@@ -194,5 +201,14 @@ def test_hub_culls_an_idle_server(tmp):
         print(f'culled {time.monotonic() - t:.0f} s after the tab closed')
         assert 'Culling server' in log.read_text()
         assert (tmp/'idle'/'homes'/'gus'/'wizard.ipynb').exists()  # the learner's folder stays
+        # hal's server was prestarted and nobody opened it: kept past the idle timeout, culled once --keep-unused is over
+        kept = time.monotonic() - started
+        assert kept < KEEP_S and servers('hal').get('', {}).get('ready'), (kept, servers('hal'), log.read_text()[-4000:])
+        deadline = started + KEEP_S + 60
+        while servers('hal') and time.monotonic() < deadline: time.sleep(1)
+        gone = time.monotonic() - started
+        assert not servers('hal'), 'the unused server was not culled after --keep-unused:\n' + log.read_text()[-4000:]
+        assert gone > KEEP_S, gone
+        print(f'the unused prestarted server: still there {kept:.0f} s after the hub started, culled after {gone:.0f} s')
     finally:
         stop_server(proc, 30)

@@ -8,7 +8,7 @@ second run starts and nothing is left half-changed.
 Already tested elsewhere: Stop mid-training (`nbs/16_ui_train.ipynb`), Stop mid-finder (`nbs/19_ui_wizard.ipynb`, the
 fine-tune step), a disabled button clicked by a message (`nbs/09b_ui_base.ipynb`, `13_ui_loaders`, `17_ui_finetune`,
 `18_ui_interpret`), a double click on Next in the browser (`tests/test_wizard.py`)."""
-import os, threading, time
+import os, time
 import pytest
 
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -45,7 +45,7 @@ def training(setup):
     batches = []
     sub = c.events.subscribe(lambda ev: batches.append(ev.iteration) if ev.kind == 'batch' else None)
     set_value(tp, tp.epochs, 30)
-    runs, error = len(c.runs), None
+    runs = len(c.runs)
     click(tp, tp.train_button)
     _until(lambda: len(batches) >= 3, what='training to start')
     try: yield c, lp, dp, tp, runs
@@ -134,7 +134,6 @@ def test_disabled_button_runs_nothing(setup):
     "Train and Find pressed through the widget protocol while they are off (no learner yet): nothing runs, nothing changes."
     from vision_course.course import Course
     from vision_course.ui.train import TrainPanel
-    from vision_course.ui.base import click
     c0 = setup[0]
     c = Course(c0.workdir.parent/'bare')
     tp = TrainPanel(c)

@@ -1,9 +1,10 @@
 """What a learner sees: the wizard walked with its defaults (as a new learner would), every step looked at in 1400 × 1000
-and 1024 × 768 (screenshots in tests/screenshots/screen-*.png), nothing cut off there or at 1920 × 1080, and the screen
-agreeing with itself."""
+and 1024 × 768 (screenshots in tests/screenshots/screen-*.png), nothing cut off there or at 1920 × 1080, the screen
+agreeing with itself, and axe-core's check (names of controls, contrast, images…) with no serious or critical violation."""
 import re
 from test_app import _serve, _browser, _new_page, SHOTS
-from test_wizard import _steplist, _wait_state, _next
+from test_wizard import _wait_state, _next
+from test_a11y import _axe, AXE
 import pytest
 
 SIZES = ((1400, 1000), (1024, 768))  # screenshots
@@ -45,19 +46,24 @@ def wizard_server():
 
 
 def test_every_step_with_the_defaults(wizard_server):
-    "Next from step 1 to 9 with the wizard's defaults: each step looked at in two window sizes, nothing cut off."
+    "Next from step 1 to 9 with the wizard's defaults: each step looked at in two window sizes, nothing cut off, axe-core content."
     from playwright.sync_api import sync_playwright
-    cut = {}
+    assert AXE.exists(), f'{AXE} is missing: `make axe` installs it'
+    cut, found = {}, {}
     with sync_playwright() as p:
         b = _browser(p)
         page = _new_page(b, wizard_server, lambda p: p.locator('button.vc-next'))
         page.set_viewport_size({'width': 1400, 'height': 1000})
-        # the check sees a cut-off: a line wider than the page, put in the wizard for a moment
+        # the checks can fail: a line wider than the page and an icon-only button without a name, in the wizard for a moment
         page.evaluate("""() => { const d = document.createElement('pre'); d.id = 'vc-probe'; d.style.cssText = 'width:3000px;white-space:nowrap';
-                                 d.textContent = 'wide'; document.querySelector('.vc-next').closest('.widget-vbox').appendChild(d); }""")
+                                 d.textContent = 'wide'; document.querySelector('.vc-next').closest('.widget-vbox').appendChild(d);
+                                 const b = document.createElement('button'); b.id = 'vc-nameless'; b.className = 'jupyter-button';
+                                 b.innerHTML = '<i class="fa fa-play"></i>'; document.querySelector('.vc-ui').appendChild(b); }""")
         page.wait_for_timeout(300)
         assert page.evaluate(CUT_OFF), 'the cut-off check missed a 3000 px line'
-        page.evaluate("() => document.getElementById('vc-probe').remove()")
+        assert any(v.startswith('button-name') for v in _axe(page)), 'axe did not report a button without a name'
+        page.evaluate("() => { document.getElementById('vc-probe').remove(); document.getElementById('vc-nameless').remove(); }")
+        found['start'] = _axe(page)
         for i, (n, title) in enumerate(((1, 'Import'), (2, 'Data source'), (3, 'Labels'), (4, 'Data bunch'), (5, 'Learner'),
                                         (6, 'Train'), (7, 'Interpret'), (8, 'Most confused'), (9, 'Fine-tune'))):
             if n != 8:
@@ -67,6 +73,7 @@ def test_every_step_with_the_defaults(wizard_server):
                                    timeout=120_000)
             page.wait_for_timeout(500)
             if c := _look(page, f'{n}-{title.lower().replace(" ", "-")}'): cut[n] = c
+            found[f'{n}. {title}'] = _axe(page)
             body = page.inner_text('body')
             if n == 5:  # the architecture in use is the one the toggle shows
                 pressed = page.locator('.widget-toggle-buttons button.mod-active').filter(visible=True).all_inner_texts()
@@ -75,5 +82,10 @@ def test_every_step_with_the_defaults(wizard_server):
             if n == 9:
                 assert 'chosen by hand' not in body, 'the rule picked the slice, the learner touched nothing'
             if n < 9: _next(page, rf'Next: {n + 1}\.', 60_000)
+        page.get_by_text('Your code: everything you did, as code').click()
+        page.locator('a.vc-download').wait_for()
+        found['9. Fine-tune, with the code view open'] = _axe(page)
         b.close()
     assert not cut, cut
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, 'axe-core found serious or critical violations:\n' + '\n'.join(f'{k}: {v}' for k, v in bad.items())

@@ -318,6 +318,8 @@ def parser() -> argparse.ArgumentParser:
     h.add_argument('--password', default=None, help="the trial login's shared password (default: made up, printed, kept in FOLDER/trial-password)")
     h.add_argument('--config', default=None, metavar='FILE', help='your own JupyterHub config file, loaded last (e.g. a real authenticator); then no trial login is set up')
     h.add_argument('--threads', type=int, default=1, help="torch threads in each learner's kernel (default 1: a class shares the cores)")
+    h.add_argument('--prestart', action=argparse.BooleanOptionalAction, default=None, help="start the --users' servers with the hub, each with its wizard's kernel ready, so that a first login waits for neither (default: on when --users are given)")
+    h.add_argument('--keep-unused', type=int, default=7200, metavar='SECONDS', help="a prestarted server nobody has opened is kept from the idle culler this long (default 7200)")
     st = sub.add_parser('study', help='revise the flashcards in the terminal (the study app: vision-course app study)')
     st.add_argument('--deck', default=None, help='one deck (default: all but api); see --list')
     st.add_argument('--topic', default=None, help='only cards of this topic (concepts, workflow, rules-of-thumb, what-can-go-wrong, v1-to-v2, code, api, my-run)')
@@ -352,7 +354,8 @@ def main(argv=None) -> int:
             print(sample_path())
         elif args.command == 'hub':
             from vision_course.hub import hub
-            return hub(args.folder, args.port, args.ip, args.homes, args.idle_timeout, args.users, args.password, args.config, args.threads)
+            return hub(args.folder, args.port, args.ip, args.homes, args.idle_timeout, args.users, args.password, args.config, args.threads,
+                       args.prestart, args.keep_unused)
         elif args.command == 'env':
             from vision_course.env import environment
             for k, v in environment().items(): print(f'{k:<15} {v}')

@@ -6,15 +6,16 @@ Docs: https://github.com/vision-course/vision-course/hub.html.md"""
 
 # %% ../nbs/08b_hub.ipynb #b9863cba
 from __future__ import annotations
-import importlib.util, os, re, secrets, shutil, sys
+import asyncio, importlib.util, json, os, re, secrets, shutil, sys, threading, time, urllib.error, urllib.request
 from pathlib import Path
 from .core import CourseError
 from .cli import APPS_DIR, WEBSOCKET_MB, CULL_IDLE_S, CULL_INTERVAL_S, copy_lessons, free_port
 from . import __version__
 
 # %% auto #0
-__all__ = ['DATA_NAME', 'START_PAGE', 'USER_CMD', 'IDLE_S', 'WORK_NICE', 'USERNAME', 'learner_env', 'prepare_home',
-           'user_server_args', 'user_server', 'proxy_command', 'culler_every', 'hub_config', 'trial_password', 'hub']
+__all__ = ['DATA_NAME', 'START_PAGE', 'WIZARD', 'USER_CMD', 'IDLE_S', 'WORK_NICE', 'USERNAME', 'KEEP_UNUSED_S', 'learner_env',
+           'prepare_home', 'user_server_args', 'user_server', 'proxy_command', 'prestart', 'culler_every', 'hub_config',
+           'trial_password', 'hub']
 
 # %% ../nbs/08b_hub.ipynb #f98697b7
 DATA_NAME = 'vision-course'  # each learner's data folder, inside their home: the sample, run folders, study progress
@@ -33,7 +34,7 @@ def prepare_home(home) -> Path:
     copy_lessons(home/'lessons')
     return home
 
-def user_server_args(home) -> list:
+def user_server_args(home, preheat:bool=True) -> list:
     "The learner's Jupyter server's settings: `home` as its root, no terminal, the app's Voila and kernel settings."
     k = 'MappingKernelManager'
     args = [f'--ServerApp.root_dir={home}', '--ServerApp.terminals_enabled=False',
@@ -42,6 +43,7 @@ def user_server_args(home) -> list:
             f'--{k}.cull_idle_timeout={CULL_IDLE_S}', f'--{k}.cull_interval={CULL_INTERVAL_S}',
             f'--{k}.cull_connected=False', f'--{k}.cull_busy=False',
             f"--ServerApp.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MB << 20}}}"]
+    if preheat: args.append('--ServerApp.kernel_manager_class=vision_course.hub.WizardKernelManager')
     if hasattr(os, 'geteuid') and os.geteuid() == 0: args.append('--allow-root')
     return args
 
@@ -55,6 +57,67 @@ def user_server(argv=None):
     sys.argv = ['jupyterhub-singleuser', *user_server_args(home), *(sys.argv[1:] if argv is None else argv)]
     from jupyterhub.singleuser import main
     return main()
+
+WIZARD = 'wizard.ipynb'  # the page a learner's server preheats a kernel for
+
+def _wizard_kernel_manager():
+    "The learner's server's kernel manager: Jupyter's, with Voila's preheated kernels for `WIZARD` (one, for the first page)."
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from jupyter_server._tz import utcnow
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+    from voila.configuration import VoilaConfiguration
+    from voila.notebook_renderer import NotebookRenderer
+    from voila.paths import collect_template_paths
+    from voila.utils import get_page_config
+
+    class WizardKernelManager(voila_kernel_manager_factory(AsyncMappingKernelManager, True, 1)):
+        """Voila's pool of preheated kernels, which Voila sets up only as a standalone app, in a Jupyter server (where Voila is
+        an extension and the server's kernel manager runs its pages): one kernel runs the wizard as the server starts, and
+        the learner's first page takes it, already rendered. Not refilled: each kernel waiting would hold a few hundred MB."""
+        def __init__(self, **kwargs):
+            AsyncMappingKernelManager.__init__(self, **kwargs)  # not Voila's __init__: it wants the standalone app as parent
+            self._wait_at_startup, self.notebook_data, self._pools, self.notebook_path = True, {}, {}, None
+            self._served = set()
+            self._keep_until = time.monotonic() + float(os.environ.get('VISION_COURSE_KEEP_UNUSED_S') or 0)
+            asyncio.get_event_loop().call_soon(self._preheat)  # once the server runs: its web app exists then
+
+        def _preheat(self):
+            app = self.parent
+            if not hasattr(app, 'server_url'): app.server_url = app.base_url  # what Voila tells a preheated kernel
+            if (Path(app.root_dir)/WIZARD).exists(): self.fill_if_needed(delay=0, notebook_name=WIZARD)
+            self._keep()
+
+        def _keep(self):
+            "Until its first page, or `$VISION_COURSE_KEEP_UNUSED_S` after its start, the server reports activity: the culler leaves it."
+            if WIZARD in self._served or time.monotonic() > self._keep_until: return
+            self.last_kernel_activity = utcnow()  # what the server reports to the hub as its last activity
+            every = float(os.environ.get('JUPYTERHUB_ACTIVITY_INTERVAL') or 300)  # how often the server reports it
+            asyncio.get_event_loop().call_later(min(60, max(1, every / 2)), self._keep)
+
+        def fill_if_needed(self, delay=None, notebook_name=None, **kwargs):
+            if notebook_name == WIZARD and notebook_name not in self._served: super().fill_if_needed(delay, notebook_name, **kwargs)
+
+        async def get_rendered_notebook(self, notebook_name, *args, **kwargs):
+            self._served.add(notebook_name)
+            return await super().get_rendered_notebook(notebook_name, *args, **kwargs)
+
+        def _notebook_renderer_factory(self, notebook_path=None):
+            app = self.parent; settings = app.web_app.settings
+            vc = VoilaConfiguration(parent=app)  # the settings the Voila extension reads too
+            page = get_page_config(base_url=app.base_url, settings=settings, log=app.log, voila_configuration=vc)
+            return NotebookRenderer(voila_configuration=vc, traitlet_config=app.config, notebook_path=notebook_path,
+                                    template_paths=collect_template_paths(['voila', 'nbconvert'], vc.template),
+                                    config_manager=settings['config_manager'], contents_manager=app.contents_manager,
+                                    base_url=app.base_url, kernel_spec_manager=app.kernel_spec_manager, page_config=page,
+                                    mathjax_config=settings.get('mathjax_config'), mathjax_url=settings.get('mathjax_url'))
+    return WizardKernelManager
+
+def __getattr__(name):
+    "`vision_course.hub.WizardKernelManager`, made on first use: it imports Jupyter's server and Voila, which only a learner's server needs."
+    if name == 'WizardKernelManager':
+        globals()[name] = cls = _wizard_kernel_manager()
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 USER_CMD = [sys.executable, '-c', 'import sys; from vision_course.hub import user_server; sys.exit(user_server())']
 
@@ -70,6 +133,41 @@ def proxy_command() -> list:
     raise CourseError("JupyterHub's proxy is not installed: `npm install -g configurable-http-proxy` (it needs Node.js), "
                       f"or `npm install --prefix {sys.prefix}/npm-proxy configurable-http-proxy` (what `make` does).")
 
+KEEP_UNUSED_S = 2 * 3600  # a prestarted server nobody has opened yet is kept this long, then the idle culler may stop it
+
+def prestart(names, at_once:int|None=None, timeout:float=300):
+    """A hub service: start the servers of `names`, `at_once` at a time (default: the cores), each preheating its wizard's
+    kernel, so that a learner's first page waits for neither. Then it stays: the hub restarts a service that exits."""
+    api, token = os.environ['JUPYTERHUB_API_URL'].rstrip('/'), os.environ['JUPYTERHUB_API_TOKEN']
+    def call(method, path):
+        req = urllib.request.Request(api + path, method=method, headers={'Authorization': f'token {token}'})
+        with urllib.request.urlopen(req, timeout=30) as r: return json.loads(r.read() or b'null')
+    def server(name):  # None (no server), 'pending' or 'ready'
+        s = call('GET', f'/users/{name}')['servers'].get('')
+        return None if not s else 'ready' if s.get('ready') else 'pending' if s.get('pending') else None
+    for _ in range(120):  # the hub starts its services as it starts: wait for its API
+        try: call('GET', '/'); break
+        except (urllib.error.URLError, OSError): time.sleep(1)
+    def start(name):  # the hub answers a start after up to 10 s (then 202, still starting): one thread each
+        try:
+            if server(name) is None: call('POST', f'/users/{name}/server')  # a learner who logged in first has one
+        except urllib.error.HTTPError as e: print(f'prestart: {name}: {e.code} {e.reason}', file=sys.stderr, flush=True)
+    at_once = at_once or os.cpu_count() or 1
+    todo, starting = list(names), {}
+    while todo or starting:
+        while todo and len(starting) < at_once:
+            name = todo.pop(0)
+            starting[name] = (time.monotonic(), threading.Thread(target=start, args=(name,), daemon=True))
+            starting[name][1].start()
+        time.sleep(2)
+        for name, (t, th) in list(starting.items()):
+            if th.is_alive() and time.monotonic() - t < timeout: continue
+            try: state = server(name)
+            except (urllib.error.URLError, OSError): state = None
+            if state != 'pending' or time.monotonic() - t > timeout: del starting[name]
+    print(f'prestart: the servers of {len(names)} learners started', flush=True)
+    while True: time.sleep(3600)
+
 def culler_every(timeout:int) -> int:
     "How often the idle culler looks: a quarter of the timeout, between 5 seconds and 5 minutes."
     return max(5, min(300, timeout // 4))
@@ -83,12 +181,16 @@ def hub_config(state, # the hub's folder: database, cookie secret, proxy pid fil
                config=None, # a teacher's JupyterHub config file, loaded last; then no trial login is set up
                threads:int=1, # torch threads in each learner's kernel
                proxy=None, # the proxy's command; `proxy_command()` when None
+               prestart:bool=False, # start every listed learner's server when the hub starts
+               keep_unused:int=KEEP_UNUSED_S, # seconds a prestarted server nobody has opened is kept from the culler
               ) -> str:
     "The text of a `jupyterhub_config.py` for a class: one server per learner in `homes/NAME`, the wizard as start page."
     state, homes = Path(state).resolve(), Path(homes).resolve()
     env = {'JUPYTERHUB_SINGLEUSER_APP': 'jupyter_server.serverapp.ServerApp', 'OMP_NUM_THREADS': str(threads),
-           'VISION_COURSE_WORK_NICE': str(WORK_NICE),
+           'VISION_COURSE_WORK_NICE': str(WORK_NICE), 'VISION_COURSE_KEEP_UNUSED_S': str(keep_unused if prestart and users else 0),
            **{k: os.environ[k] for k in ('VISION_COURSE_RUNS_DAYS', 'VISION_COURSE_RUNS_GB') if k in os.environ}}
+    # each server tells the hub its last activity (a kernel's, a page's) as often as the culler looks, at most every 5 min
+    if idle_timeout: env['JUPYTERHUB_ACTIVITY_INTERVAL'] = str(culler_every(idle_timeout))
     L = [f"# Written by `vision-course hub` (vision-course {__version__}) at each start: put your own settings in a file",
          "# of yours and pass it with --config; it is loaded last, so its settings win.",
          "c = get_config()  # noqa", "",
@@ -116,12 +218,22 @@ def hub_config(state, # the hub's folder: database, cookie secret, proxy pid fil
               "c.JupyterHub.authenticator_class = 'shared-password'",
               f"c.SharedPasswordAuthenticator.user_password = {password!r}"]
         if not users: L.append("c.Authenticator.allow_all = True  # any name with the password")
+    services, roles = [], []
     if idle_timeout:
         cmd = [sys.executable, '-m', 'jupyterhub_idle_culler', f'--timeout={idle_timeout}', f'--cull-every={culler_every(idle_timeout)}']
-        L += ["", f"# a learner's server with no traffic for {idle_timeout} s is stopped; their files stay",
-              f"c.JupyterHub.services = [{{'name': 'idle-culler', 'command': {cmd!r}}}]",
-              "c.JupyterHub.load_roles = [{'name': 'idle-culler', 'services': ['idle-culler'],",
-              "                            'scopes': ['list:users', 'read:users:activity', 'read:servers', 'delete:servers']}]"]
+        L += ["", f"# a learner's server with no traffic for {idle_timeout} s is stopped; their files stay (service idle-culler)"]
+        services.append(f"{{'name': 'idle-culler', 'command': {cmd!r}}}")
+        roles.append("{'name': 'idle-culler', 'services': ['idle-culler'], "
+                     "'scopes': ['list:users', 'read:users:activity', 'read:servers', 'delete:servers']}")
+    if prestart and users:
+        cmd = [sys.executable, '-c', 'from vision_course.hub import prestart; import sys; prestart(sys.argv[1:])', *users]
+        L += ["", "# the class's servers start with the hub, each preheating a kernel with the wizard, so that a learner's first",
+              f"# page waits for neither; one nobody opens is kept from the culler for {keep_unused} s (service prestart)"]
+        services.append(f"{{'name': 'prestart', 'command': {cmd!r}}}")
+        roles.append("{'name': 'prestart', 'services': ['prestart'], 'scopes': ['servers', 'read:servers']}")
+    if services:
+        L += ["c.JupyterHub.services = [" + ",\n                          ".join(services) + "]",
+              "c.JupyterHub.load_roles = [" + ",\n                            ".join(roles) + "]"]
     if config is not None: L += ["", "# the teacher's own settings", f"load_subconfig({str(Path(config).resolve())!r})  # noqa"]
     return '\n'.join(L) + '\n'
 
@@ -147,11 +259,16 @@ def trial_password(folder, password:str|None=None) -> str:
     return pw
 
 def hub(folder='vision-course-hub', port:int=8000, ip:str='127.0.0.1', homes=None, idle_timeout:int=IDLE_S, users=None,
-        password:str|None=None, config=None, threads:int=1):
+        password:str|None=None, config=None, threads:int=1,
+        prestart:bool|None=None, # start the listed learners' servers with the hub; None: when `users` are listed
+        keep_unused:int=KEEP_UNUSED_S):
     "Write `folder/jupyterhub_config.py` and run JupyterHub with it until interrupted; learners' folders in `homes` (`folder/homes`)."
     names = _names(users)
     if config is not None and not Path(config).expanduser().is_file(): raise CourseError(f"There is no config file {config}.")
     if idle_timeout < 0: raise CourseError("The idle timeout is in seconds, 0 or more (0: never cull).")
+    if keep_unused < 0: raise CourseError("--keep-unused is in seconds, 0 or more.")
+    prestart = bool(names) if prestart is None else prestart
+    if prestart and not names: raise CourseError("--prestart starts the servers of the learners listed with --users: list them.")
     for mod, what in (('jupyterhub', 'JupyterHub'), ('jupyterhub_idle_culler', 'the idle culler'), ('voila', 'Voila')):
         if importlib.util.find_spec(mod) is None:
             raise CourseError(f"{what} is not installed: `pip install 'vision-course[hub]'` (or `make` in the repository).")
@@ -165,12 +282,13 @@ def hub(folder='vision-course-hub', port:int=8000, ip:str='127.0.0.1', homes=Non
     hub_port = free_port(port + 1); proxy_port = free_port(hub_port + 1)
     cfg = folder/'jupyterhub_config.py'
     cfg.write_text(hub_config(folder, homes, port, ip, hub_port, proxy_port, idle_timeout, names, pw,
-                              Path(config).expanduser() if config else None, threads, proxy))
+                              Path(config).expanduser() if config else None, threads, proxy, prestart, keep_unused))
     cfg.chmod(0o600)
     shown = '127.0.0.1' if ip in ('', '0.0.0.0') else ip
     print(f"vision-course hub: http://{shown}:{port}/  (Ctrl+C stops it; learners' folders in {homes})", flush=True)
     if pw: print(f"trial login: {', '.join(names) if names else 'any name'}, password {pw}", flush=True)
     if idle_timeout: print(f"a learner's server with no traffic for {idle_timeout} s is stopped", flush=True)
+    if prestart: print(f"starting the servers of {', '.join(names)} now, {os.cpu_count() or 1} at a time", flush=True)
     sys.stdout.flush(); sys.stderr.flush()
     os.chdir(folder)
     # this process becomes JupyterHub: Ctrl+C and SIGTERM reach it once, and it stops the learners' servers and its proxy

@@ -166,12 +166,14 @@ def replace_children(box:W.Box, kids, keep=()):
     for w in (*kids, *keep): _held(w, new)
     box.children = tuple(kids)
     gone = [w for k, w in old.items() if k not in new]
+    parts = [w for w in gone if isinstance(w, (W.Layout, Style))]
     for w in gone:
         if not isinstance(w, (W.Layout, Style)): w.close()
     used = {id(getattr(x, part, None)) for x in list(_instances().values()) for part in ('layout', 'style')}
-    for w in gone:
-        if isinstance(w, (W.Layout, Style)) and id(w) not in used: w.close()
-    return len(gone)
+    shared = [w for w in parts if id(w) in used]
+    for w in parts:
+        if id(w) not in used: w.close()
+    return len(gone) - len(shared)
 
 # %% ../../nbs/09b_ui_base.ipynb #7a1c0002
 TRAINING, FINDER = ('fit_start', 'batch', 'epoch', 'fit_end'), ('lr_start', 'lr', 'lr_done')
