@@ -79,7 +79,8 @@ test: setup browser axe check-sync
 	TMPDIR=$(CURDIR)/.test-tmp $(BIN)/python -m pytest -q -m "not slow" tests
 	@rm -rf .test-tmp
 
-## the slow tests (pytest -m slow): JupyterHub with five learners walking the wizard at once in Chromium (~4 min)
+## the slow tests (pytest -m slow): JupyterHub with five learners walking the wizard at once in Chromium (~4 min), and
+## fastai's course-v3 lesson notebooks run unchanged through vision_course.v1 (~5-10 min)
 test-slow: setup browser proxy
 	@rm -rf .test-tmp-slow && mkdir -p .test-tmp-slow
 	TMPDIR=$(CURDIR)/.test-tmp-slow $(BIN)/python -m pytest -q -m slow tests

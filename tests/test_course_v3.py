@@ -1,6 +1,7 @@
 """fastai's own lesson notebooks (course-v3, `nbs/dl1/`), every code cell as published, in order, in one namespace,
 after `from vision_course.v1 import *`; only the network is replaced, by local folders laid out like the downloads and
-a web server on 127.0.0.1 (see `tests/course_v3.py`). Each notebook runs in a fresh interpreter of its own."""
+a web server on 127.0.0.1 (see `tests/course_v3.py`). Each notebook runs in a fresh interpreter of its own. About 5–10
+minutes (the lessons' `lr_find()` at 224 px), so it runs in `make test-slow`, which CI runs after `make test`."""
 import json, os, subprocess, sys
 from pathlib import Path
 import pytest
@@ -8,6 +9,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['lesson1-pets', 'lesson2-download', 'lesson2-sgd'])
 def test_course_v3_notebook_runs_unchanged(name, tmp_path):
     out = tmp_path/'cells.json'

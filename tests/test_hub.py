@@ -170,7 +170,7 @@ def test_hub_five_learners_at_once_and_a_sixth_paints(tmp):
         shutil.copyfile(log, SHOTS/'hub-server.log')
 
 
-KEEP_S = 90  # --keep-unused in the culling test
+KEEP_S = 60  # --keep-unused in the culling test
 
 
 def test_hub_culls_an_idle_server(tmp):

@@ -218,21 +218,21 @@ def hub_config(state, # the hub's folder: database, cookie secret, proxy pid fil
               "c.JupyterHub.authenticator_class = 'shared-password'",
               f"c.SharedPasswordAuthenticator.user_password = {password!r}"]
         if not users: L.append("c.Authenticator.allow_all = True  # any name with the password")
-    services, roles = [], []
+    services, roles, notes = [], [], []
     if idle_timeout:
         cmd = [sys.executable, '-m', 'jupyterhub_idle_culler', f'--timeout={idle_timeout}', f'--cull-every={culler_every(idle_timeout)}']
-        L += ["", f"# a learner's server with no traffic for {idle_timeout} s is stopped; their files stay (service idle-culler)"]
+        notes.append(f"# idle-culler: a learner's server with no traffic for {idle_timeout} s is stopped; their files stay")
         services.append(f"{{'name': 'idle-culler', 'command': {cmd!r}}}")
         roles.append("{'name': 'idle-culler', 'services': ['idle-culler'], "
                      "'scopes': ['list:users', 'read:users:activity', 'read:servers', 'delete:servers']}")
     if prestart and users:
         cmd = [sys.executable, '-c', 'from vision_course.hub import prestart; import sys; prestart(sys.argv[1:])', *users]
-        L += ["", "# the class's servers start with the hub, each preheating a kernel with the wizard, so that a learner's first",
-              f"# page waits for neither; one nobody opens is kept from the culler for {keep_unused} s (service prestart)"]
+        notes += ["# prestart: the class's servers start with the hub, each preheating a kernel with the wizard, so that a",
+                  f"# learner's first page waits for neither; one nobody opens is kept from the culler for {keep_unused} s"]
         services.append(f"{{'name': 'prestart', 'command': {cmd!r}}}")
         roles.append("{'name': 'prestart', 'services': ['prestart'], 'scopes': ['servers', 'read:servers']}")
     if services:
-        L += ["c.JupyterHub.services = [" + ",\n                          ".join(services) + "]",
+        L += ["", *notes, "c.JupyterHub.services = [" + ",\n                          ".join(services) + "]",
               "c.JupyterHub.load_roles = [" + ",\n                            ".join(roles) + "]"]
     if config is not None: L += ["", "# the teacher's own settings", f"load_subconfig({str(Path(config).resolve())!r})  # noqa"]
     return '\n'.join(L) + '\n'
