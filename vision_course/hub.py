@@ -54,7 +54,9 @@ def user_server(argv=None):
     os.environ.setdefault('JUPYTERHUB_SINGLEUSER_APP', 'jupyter_server.serverapp.ServerApp')
     prepare_home(home)
     os.chdir(home)
-    sys.argv = ['jupyterhub-singleuser', *user_server_args(home), *(sys.argv[1:] if argv is None else argv)]
+    try: preheat = __getattr__('WizardKernelManager') is not None  # it leans on Voila's internals: without it, no preheat
+    except Exception as e: print(f'vision-course: the wizard gets no preheated kernel: {e!r}', file=sys.stderr, flush=True); preheat = False
+    sys.argv = ['jupyterhub-singleuser', *user_server_args(home, preheat), *(sys.argv[1:] if argv is None else argv)]
     from jupyterhub.singleuser import main
     return main()
 
