@@ -48,7 +48,7 @@ def training(setup):
     runs = len(c.runs)
     click(tp, tp.train_button)
     _until(lambda: len(batches) >= 3, what='training to start')
-    try: yield c, lp, dp, tp, runs
+    try: yield c, lp, dp, tp, runs, batches
     finally:
         if tp.busy: click(tp, tp.stop_button)
         tp.wait(120)
@@ -58,7 +58,7 @@ def training(setup):
 def test_train_pressed_twice_runs_once(training):
     "Train pressed again while it trains (the button is off, a crafted message clicks it anyway): no second run."
     from vision_course.ui.base import click
-    c, lp, dp, tp, runs = training
+    c, lp, dp, tp, runs, _ = training
     assert tp.train_button.disabled and tp.busy and c.state('train') == 'running'
     worker = tp._thread
     click(tp, tp.train_button)                      # through the helper: its errors would be raised here
@@ -75,7 +75,7 @@ def test_train_pressed_twice_runs_once(training):
 def test_parameter_changed_while_training(training):
     "The rate and epochs changed while it trains: the running job keeps what it started with, and the panel says the change is not applied yet."
     from vision_course.ui.base import click, set_value
-    c, lp, dp, tp, runs = training
+    c, lp, dp, tp, runs, _ = training
     set_value(tp, tp.epochs, 2)
     set_value(tp, tp.lr, 1e-2)
     click(tp, tp.stop_button); tp.wait(120)
@@ -89,7 +89,7 @@ def test_parameter_changed_while_training(training):
 def test_other_step_refused_while_training(training):
     "Step 3's and step 4's buttons pressed (through the widget protocol) while step 6 trains: refused, nothing in the course changes, not even their state."
     from vision_course.ui.base import click
-    c, lp, dp, tp, runs = training
+    c, lp, dp, tp, runs, _ = training
     before = {s: c.result(s) for s in ('source', 'labels', 'data', 'learner')}
     states = c.states()
     for p, b in ((lp, lp.label_button), (dp, dp.build_button)):
@@ -103,31 +103,21 @@ def test_other_step_refused_while_training(training):
     assert c.state('train') == 'done' and c.state('labels') == 'done' and c.state('data') == 'done'
 
 
-def test_engine_step_rerun_while_training(setup):
+def test_engine_step_rerun_while_training(training):
     """Step 3 re-run, and a stage loaded, through the engine itself (a notebook cell, not a panel) while step 6 trains in
     a panel: refused with a message, so that no training ends on data that is gone; the training goes on to its end."""
     from vision_course.core import StepOrderError
-    from vision_course.ui.base import click, set_value
-    c, lp, dp, tp = setup
-    batches = []
-    sub = c.events.subscribe(lambda ev: batches.append(ev.iteration) if ev.kind == 'batch' else None)
-    set_value(tp, tp.epochs, 30)
+    from vision_course.ui.base import click
+    c, lp, dp, tp, runs, batches = training
     before = {s: c.result(s) for s in ('source', 'labels', 'data', 'learner')}
-    try:
-        click(tp, tp.train_button)
-        _until(lambda: len(batches) >= 3, what='training to start')
-        with pytest.raises(StepOrderError, match="'6. Train' is still running"): c.labels()   # from the main thread while the worker trains
-        with pytest.raises(StepOrderError, match="'6. Train' is still running"): c.data(size=16, bs=32)
-        with pytest.raises(StepOrderError, match="before loading 'stage-1'"): c.load_stage('stage-1')
-        assert {s: c.result(s) for s in before} == before and c.failure('labels') is None and c.failure('data') is None
-        n = len(batches)
-        _until(lambda: len(batches) > n + 2, what='training to go on')
-        click(tp, tp.stop_button); tp.wait(120)
-        assert c.state('train') == 'done' and c.stage1['stopped'] and c.states()['labels'] == 'done'
-    finally:
-        if tp.busy: click(tp, tp.stop_button)
-        tp.wait(120)
-        c.events.unsubscribe(sub)
+    with pytest.raises(StepOrderError, match="'6. Train' is still running"): c.labels()   # from the main thread while the worker trains
+    with pytest.raises(StepOrderError, match="'6. Train' is still running"): c.data(size=16, bs=32)
+    with pytest.raises(StepOrderError, match="before loading 'stage-1'"): c.load_stage('stage-1')
+    assert {s: c.result(s) for s in before} == before and c.failure('labels') is None and c.failure('data') is None
+    n = len(batches)
+    _until(lambda: len(batches) > n + 2, what='training to go on')
+    click(tp, tp.stop_button); tp.wait(120)
+    assert c.state('train') == 'done' and c.stage1['stopped'] and c.states()['labels'] == 'done'
 
 
 def test_disabled_button_runs_nothing(setup):
