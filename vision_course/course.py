@@ -8,7 +8,7 @@ Docs: https://github.com/vision-course/vision-course/course.html.md"""
 from __future__ import annotations
 import tempfile, threading, time
 from pathlib import Path
-from .core import CourseError, StepOrderError, Events, Timer, data_dir
+from .core import CourseError, StepOrderError, Events, Timer, data_dir, out_of_memory
 from .glossary import rate_text
 
 # %% auto #0
@@ -163,7 +163,6 @@ def _check_idle(self:Course, step:str, what:str|None=None):
 @patch
 def _memory(self:Course, what:str, data:dict|None=None):
     "Work that may run out of memory: its error then names the batch size (and image size) of step 4 (`data`: those being built)."
-    from vision_course.core import out_of_memory
     d = data or self.params.get('data') or {}
     return out_of_memory(what, d.get('bs'), d.get('size'))
 

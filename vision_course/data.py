@@ -223,17 +223,18 @@ def to_rgb(im:Image.Image, in_place:bool=False) -> Image.Image:
 def load_rgb(path) -> Image.Image:
     """Open `path` as 8-bit RGB with `to_rgb`; a file that cannot be read, or has more pixels than Pillow's limit
     (`Image.MAX_IMAGE_PIXELS`: a decompression bomb, or far more than a model needs), raises `DataError` naming it."""
-    too_big = lambda w, h: DataError(f"{path} is {w:,}×{h:,} pixels, more than the {Image.MAX_IMAGE_PIXELS:,} this app opens "
-                                     "(a decompression bomb, or far larger than a model needs): it was not decoded. Save a smaller copy.")
+    def too_big(size=None):  # `size` unknown when Pillow itself refused (at twice its limit)
+        limit = f"{Image.MAX_IMAGE_PIXELS:,}"
+        n = f"is {size[0]:,}×{size[1]:,} pixels, more than the {limit}" if size else f"has far more than the {limit} pixels"
+        return DataError(f"{path} {n} this app opens (a decompression bomb, or far larger than a model needs): it was not "
+                         "decoded. Save a smaller copy.")
     try:
         with open_quietly(path) as im:
-            if im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS: raise too_big(*im.size)  # checked before the pixels are decoded
+            if im.size[0] * im.size[1] > Image.MAX_IMAGE_PIXELS: raise too_big(im.size)  # checked before the pixels are decoded
             im.load()
             return to_rgb(im, in_place=True)
     except DataError: raise
-    except Image.DecompressionBombError:  # Pillow's own refusal, at twice its limit, before the size is known here
-        raise DataError(f"{path} has far more than the {Image.MAX_IMAGE_PIXELS:,} pixels this app opens (a decompression "
-                        "bomb, or far larger than a model needs): it was not decoded. Save a smaller copy.") from None
+    except Image.DecompressionBombError: raise too_big() from None
     except (OSError, SyntaxError, ValueError) as e:
         raise DataError(f"{path} cannot be read as an image ({e}). Run `vision-course check` on the folder to find every such file.") from None
 

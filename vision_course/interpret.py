@@ -170,7 +170,7 @@ def read_upload(name:str, content:bytes, max_mb:float=MAX_UPLOAD_MB, max_pixels:
     except Image.DecompressionBombError:  # Pillow refuses at twice its limit, before the size is known here
         raise UploadError(f"{name} has far more pixels than the {max_pixels / 1e6:.0f} megapixels accepted (a decompression bomb?): "
                           "it was not opened. Save a smaller copy and upload that.") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError):
         raise UploadError(f"{name} is not an image we can read: {_looks_like(content[:512])}. "
                           "Upload a JPEG, PNG, GIF, BMP, TIFF or WebP file.") from None
 
